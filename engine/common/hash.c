@@ -1,0 +1,49 @@
+/* hash.c - see hash.h. A 64x64->128 multiply folds each 16-byte step, in the manner of wyhash. */
+#include "common/hash.h"
+
+#include <string.h>
+
+static inline uint64_t read64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline uint64_t read_tail(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i > 0; i--)
+        v = (v << 8) | p[i - 1];
+    return v;
+}
+
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+uint64_t dn__hash64_keyed(const void *data, size_t len, uint64_t key)
+{
+    const unsigned char *p = data;
+    const uint64_t s0 = 0xa0761d6478bd642full, s1 = 0xe7037ed1a0b428dbull,
+                   s2 = 0x8ebc6af09c88c6e3ull;
+    uint64_t h = key ^ mix(key ^ s0, (uint64_t)len ^ s1);
+    size_t n = len;
+    while (n >= 16) {
+        h = mix(read64(p) ^ s1, read64(p + 8) ^ h);
+        p += 16;
+        n -= 16;
+    }
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        a = read64(p);
+        b = read_tail(p + 8, n - 8);
+    } else {
+        a = read_tail(p, n);
+    }
+    h = mix(a ^ s1 ^ h, b ^ s2);
+    return mix(h ^ s0, (uint64_t)len ^ s1);
+}

@@ -89,6 +89,8 @@ typedef struct dn__state_plan {
     uint32_t agg_count;
     uint32_t filter_count; /* <= 64 */
     int64_t retention_ms;  /* longest window any slot, hits() or typology needs; facts older go */
+    int64_t counterparty_memory_ms; /* how far back new_counterparty looks (0: not used); kept as
+                                       a compact set of counterparty hashes, not as facts */
     uint32_t rule_count;   /* rule indexes passed to record_hit/hits are < rule_count */
     uint32_t typology_count;
 } dn__state_plan;
@@ -112,7 +114,8 @@ typedef struct dn__fact_in {
 /* The entity as it was just before the current event's fact went in. */
 typedef struct dn__observation {
     bool is_new_entity;       /* no fact was held before (created now, or everything expired) */
-    bool is_new_counterparty; /* counterparty_h != 0 and not among the facts held (retention) */
+    bool is_new_counterparty; /* counterparty_h != 0 and not seen with this entity within
+                                 plan.counterparty_memory_ms before this event */
     int64_t first_seen_ms;    /* first fact ever seen for the entity (this one if new) */
     int64_t opened_ms;        /* customer.opened if ever seen for it, else first_seen_ms */
     int64_t last_ms[4];       /* index by dn__dir: time of the last earlier fact in IN, OUT, ANY;

@@ -79,7 +79,8 @@ void dn__arena_reset(dn__arena *a)
     dn__arena_block *b = a->head;
     if (!b)
         return;
-    /* Keep the largest-so-far block (the head is the newest and at least as large as block_size). */
+    /* Keep the largest-so-far block (the head is the newest and at least as large as block_size).
+     */
     dn__arena_block *keep = b;
     b = b->next;
     while (b) {

@@ -61,7 +61,8 @@ static dn_str str_copy(dn_str s, char **cursor)
 }
 
 #define EVENT_STR_FIELDS(X)                                                                        \
-    X(id) X(src) X(dst) X(src_name) X(dst_name) X(src_bank) X(dst_bank) X(reference) X(purpose)    \
+    X(id)                                                                                          \
+    X(src) X(dst) X(src_name) X(dst_name) X(src_bank) X(dst_bank) X(reference) X(purpose)          \
         X(channel) X(device) X(ip) X(customer.segment)
 
 int dn_event_clone(const dn_event *ev, dn_event **out)

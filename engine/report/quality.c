@@ -18,11 +18,11 @@ typedef struct rule_tally {
 
 struct dn__quality {
     bool has_labels;
-    dn__strmap typologies; /* name -> index */
-    dn__strmap labels;     /* entity -> typology bitmask */
-    dn__strmap alerted;    /* entity -> typology bitmask */
-    dn__strmap accounts;   /* account -> unused */
-    dn__strmap rules;      /* rule -> index into tallies */
+    dn__strmap typologies;  /* name -> index */
+    dn__strmap labels;      /* entity -> typology bitmask */
+    dn__strmap alerted;     /* entity -> typology bitmask */
+    dn__strmap accounts;    /* account -> unused */
+    dn__strmap rules;       /* rule -> index into tallies */
     dn__strmap rule_entity; /* "rule\x1fentity" -> unused */
     rule_tally *tallies;
     uint32_t tally_cap;
@@ -66,7 +66,8 @@ bool dn__quality_has_labels(const dn__quality *q)
 static int typology_index(dn__quality *q, const char *name, size_t len)
 {
     bool is_new;
-    if (q->typologies.count >= DN__QUALITY_MAX_TYPOLOGIES && !dn__strmap_find(&q->typologies, name, len))
+    if (q->typologies.count >= DN__QUALITY_MAX_TYPOLOGIES &&
+        !dn__strmap_find(&q->typologies, name, len))
         return -1;
     dn__strmap_entry *e = dn__strmap_upsert(&q->typologies, name, len, &is_new);
     if (!e)
@@ -239,10 +240,10 @@ static json_t *tally_json(tally t)
     json_object_set_new(o, "labelled", json_integer((json_int_t)t.labelled));
     json_object_set_new(o, "alerted", json_integer((json_int_t)t.alerted));
     json_object_set_new(o, "tp", json_integer((json_int_t)t.tp));
-    json_object_set_new(o, "precision", t.alerted ? json_real((double)t.tp / (double)t.alerted)
-                                                  : json_null());
-    json_object_set_new(o, "recall", t.labelled ? json_real((double)t.tp / (double)t.labelled)
-                                                : json_null());
+    json_object_set_new(o, "precision",
+                        t.alerted ? json_real((double)t.tp / (double)t.alerted) : json_null());
+    json_object_set_new(o, "recall",
+                        t.labelled ? json_real((double)t.tp / (double)t.labelled) : json_null());
     return o;
 }
 
@@ -329,8 +330,7 @@ static void add_row(const char *name, int bit, void *ud)
     print_row(name, t, c->out);
 }
 
-void dn__quality_print(const dn__quality *q, const char *const *typologies, size_t count,
-                       FILE *out)
+void dn__quality_print(const dn__quality *q, const char *const *typologies, size_t count, FILE *out)
 {
     fprintf(out, "  %-22s %9s %9s %9s %9s %9s\n", "typology", "labelled", "alerted", "tp",
             "precision", "recall");
@@ -339,8 +339,7 @@ void dn__quality_print(const dn__quality *q, const char *const *typologies, size
     print_row("any", count_typology(q, -1), out);
     if (q->rules.count == 0)
         return;
-    fprintf(out, "\n  %-34s %9s %14s %17s\n", "rule", "hits", "labelled_hits",
-            "labelled_entities");
+    fprintf(out, "\n  %-34s %9s %14s %17s\n", "rule", "hits", "labelled_hits", "labelled_entities");
     for (uint32_t i = 0; i < q->rules.count; i++) {
         const rule_tally *t = &q->tallies[q->rules.entries[i].value];
         fprintf(out, "  %-34s %9llu %14llu %17llu\n", q->rules.entries[i].key,

@@ -56,7 +56,8 @@ static void test_precision_recall(void **state)
     assert_int_equal(num(j, "money_mule", "labelled"), 3);
     assert_int_equal(num(j, "money_mule", "alerted"), 3);
     assert_int_equal(num(j, "money_mule", "tp"), 1);
-    assert_true(num(j, "money_mule", "precision") > 0.333 && num(j, "money_mule", "precision") < 0.334);
+    assert_true(num(j, "money_mule", "precision") > 0.333 &&
+                num(j, "money_mule", "precision") < 0.334);
     assert_true(num(j, "money_mule", "recall") > 0.333 && num(j, "money_mule", "recall") < 0.334);
     assert_int_equal(num(j, "scam_victim", "tp"), 1);
     assert_int_equal(num(j, "scam_victim", "recall"), 1);

@@ -9,9 +9,11 @@
  *
  * Formats (DN__FMT_AUTO sniffs the first bytes of each input):
  *   NDJSON   - a line is a frame; blank lines are skipped; \r\n is accepted.
- *   bare     - concatenated msgpack maps; a frame ends where its map ends. Bytes that do not start
- *              a map are garbage up to the next offset where a complete map (one or more entries,
- *              a string first key) can be read; the run becomes one invalid_msgpack frame.
+ *   bare     - concatenated msgpack maps; a frame ends where its map ends. A complete fixarray
+ *              followed by a map (or the end) is a frame too (the decoder says not_a_map). Other
+ *              bytes that do not start a map are garbage up to the next offset where a complete
+ *              map (one or more entries, a string first key) can be read; the run becomes one
+ *              invalid_msgpack frame.
  *   prefixed - a 4-byte big-endian length, then that many bytes.
  */
 #include "decode/decode.h"
@@ -309,6 +311,23 @@ static int next_bare(dn__reader *r, dn__frame *f)
         garbage = live >= 5 &&
                   ((uint64_t)r->buf[r->start + 1] << 24 | (uint64_t)r->buf[r->start + 2] << 16 |
                    (uint64_t)r->buf[r->start + 3] << 8 | r->buf[r->start + 4]) > 65535;
+    }
+    if (garbage && (b & 0xf0) == 0x90) {
+        /* An array where an event should be: a frame of its own (not_a_map) when it is complete
+         * and followed by a map or the end; otherwise it is garbage like any other byte. */
+        size_t live = want(r, r->frame_max + 1), used;
+        size_t window = live < r->frame_max ? live : r->frame_max;
+        dn__mp_skipper sk;
+        dn__mp_skipper_init(&sk);
+        if (dn__mp_skipper_feed(&sk, r->buf + r->start, window, &used) == DN__MP_DONE &&
+            (used == live || dn__mp_is_map_byte(r->buf[r->start + used]))) {
+            f->offset = r->base + r->start;
+            f->data = r->buf + r->start;
+            f->len = used;
+            f->full_len = used;
+            r->start += used;
+            return 0;
+        }
     }
     if (!garbage) {
         for (;;) {

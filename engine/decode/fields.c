@@ -269,7 +269,7 @@ int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, s
         return dn__reject_set(d, rej, "duplicate_key", field_names[f], "key %s appears twice",
                               reason_key(f));
     d->seen |= 1u << f;
-    int64_t n;
+    int64_t n = 0;
     int rc = 0;
     switch (f) {
     case DN__F_ID:

@@ -72,8 +72,12 @@ static inline bool dn__mp_is_map_byte(uint8_t b)
 {
     return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
 }
-/* Deepest container nesting of the single object at p (len bytes, already known complete);
- * returns false when it exceeds max_depth. Iterative: constant stack. */
-bool dn__mp_depth_ok(const uint8_t *p, size_t len, unsigned max_depth);
+/*
+ * Measures the single object at p[0..len) in one pass: sets *used to its length and returns
+ * DN__MP_DONE, DN__MP_MORE (cut short), DN__MP_INVALID (0xc1) or DN__MP_TOO_DEEP when containers
+ * nest deeper than max_depth (capped at DN_DECODE_MAX_DEPTH). Iterative: constant stack.
+ */
+enum { DN__MP_TOO_DEEP = -2 };
+int dn__mp_measure(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
 
 #endif

@@ -153,34 +153,43 @@ int dn__mp_skipper_feed(dn__mp_skipper *s, const uint8_t *p, size_t len, size_t 
     return rc;
 }
 
-bool dn__mp_depth_ok(const uint8_t *p, size_t len, unsigned max_depth)
+int dn__mp_measure(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
 {
-    uint64_t left[DN_DECODE_MAX_DEPTH + 1];
-    unsigned depth = 0; /* containers open */
+    uint64_t left[DN_DECODE_MAX_DEPTH]; /* items still to read in each open container */
+    unsigned depth = 0;
     size_t i = 0;
+    int rc = DN__MP_DONE;
     if (max_depth > DN_DECODE_MAX_DEPTH)
         max_depth = DN_DECODE_MAX_DEPTH;
     do {
-        if (i >= len)
-            return false;
+        if (i >= len) {
+            rc = DN__MP_MORE;
+            break;
+        }
         uint64_t children, payload;
+        uint8_t b = p[i];
         int hs = header(p + i, len - i, &children, &payload);
-        if (hs <= 0 || payload > len - i - (size_t)hs)
-            return false;
+        if (hs < 0) {
+            rc = DN__MP_INVALID;
+            break;
+        }
+        if (hs == 0 || payload > len - i - (size_t)hs) {
+            rc = DN__MP_MORE;
+            break;
+        }
         i += (size_t)hs + (size_t)payload;
-        uint8_t b = p[i - hs - payload];
-        bool is_container = (b >= 0x80 && b <= 0x9f) || (b >= 0xdc && b <= 0xdf);
         if (depth > 0)
             left[depth - 1]--;
-        if (is_container && children > 0) {
-            if (depth == max_depth)
-                return false;
-            left[depth++] = children;
-        } else if (is_container && depth == max_depth) {
-            return false;
+        bool is_container = (b >= 0x80 && b <= 0x9f) || (b >= 0xdc && b <= 0xdf);
+        if (is_container && depth == max_depth) {
+            rc = DN__MP_TOO_DEEP;
+            break;
         }
+        if (is_container && children > 0)
+            left[depth++] = children;
         while (depth > 0 && left[depth - 1] == 0)
             depth--;
     } while (depth > 0);
-    return true;
+    *used = i;
+    return rc;
 }

@@ -168,27 +168,39 @@ static const msgpack_object *first_dup(dn__decoder *d, const msgpack_object *o, 
     return NULL;
 }
 
-/* Duplicate check, cheap for the common flat event: nested containers only when present. */
+/*
+ * Duplicate check of the event map in document order. Schema keys are caught by a bit per field;
+ * other keys are compared pairwise with the keys before them (events carry few); nested values
+ * are searched only when present. A map too large for pairwise comparing is sorted instead.
+ */
 static int check_dups(dn__decoder *d, const msgpack_object_map *m, dn__reject *rej)
 {
     int nomem = 0;
-    bool nested = false;
-    for (uint32_t i = 0; i < m->size && !nested; i++) {
-        msgpack_object_type t = m->ptr[i].val.type;
-        nested = t == MSGPACK_OBJECT_MAP || t == MSGPACK_OBJECT_ARRAY;
-    }
     const msgpack_object *dup = NULL;
-    if (nested || m->size > 32) {
+    if (m->size > DN_ATTR_MAX_COUNT + DN__F_COUNT) {
         dup = map_first_dup(d, m, &nomem);
     } else {
-        /* Flat and small: pairwise on length first. */
-        for (uint32_t j = 1; j < m->size && !dup; j++) {
-            for (uint32_t i = 0; i < j; i++) {
-                if (same_key(&m->ptr[i].key, &m->ptr[j].key)) {
-                    dup = &m->ptr[j].key;
-                    break;
+        uint32_t seen = 0;
+        for (uint32_t j = 0; j < m->size && !dup && !nomem; j++) {
+            const msgpack_object_kv *kv = &m->ptr[j];
+            const char *kp;
+            size_t kl;
+            dn__field f = DN__F_ATTR;
+            if (key_bytes(&kv->key, &kp, &kl))
+                f = dn__fields_lookup(kp, kl, false);
+            if (f != DN__F_ATTR) {
+                if (seen & (1u << f))
+                    dup = &kv->key;
+                seen |= 1u << f;
+            } else {
+                for (uint32_t i = 0; i < j && !dup; i++) {
+                    if (same_key(&m->ptr[i].key, &kv->key))
+                        dup = &kv->key;
                 }
             }
+            msgpack_object_type t = kv->val.type;
+            if (!dup && (t == MSGPACK_OBJECT_MAP || t == MSGPACK_OBJECT_ARRAY))
+                dup = first_dup(d, &kv->val, &nomem);
         }
     }
     if (nomem)
@@ -234,25 +246,23 @@ int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *e
     if (len == 0)
         return dn__reject_set(d, rej, "invalid_msgpack", NULL, "empty frame");
 
-    dn__mp_skipper sk;
     size_t used;
-    dn__mp_skipper_init(&sk);
-    int st = dn__mp_skipper_feed(&sk, p, len, &used);
+    int st = dn__mp_measure(p, len, DN_DECODE_MAX_DEPTH, &used);
     if (st == DN__MP_INVALID)
         return dn__reject_set(d, rej, "invalid_msgpack", NULL, "byte 0x%02x at %zu is never used",
                               p[used], used);
     if (st == DN__MP_MORE)
         return dn__reject_set(d, rej, "invalid_msgpack", NULL,
                               "the object is cut short (%zu bytes)", len);
+    if (st == DN__MP_TOO_DEEP)
+        return dn__reject_set(d, rej, "invalid_msgpack", NULL, "nested deeper than %d levels",
+                              DN_DECODE_MAX_DEPTH);
     if (used != len)
         return dn__reject_set(d, rej, "invalid_msgpack", NULL,
                               "%zu bytes follow the object in the frame", len - used);
     if (!dn__mp_is_map_byte(p[0]))
         return dn__reject_set(d, rej, "not_a_map", NULL,
                               "the event is not a map (first byte 0x%02x)", p[0]);
-    if (!dn__mp_depth_ok(p, len, DN_DECODE_MAX_DEPTH))
-        return dn__reject_set(d, rej, "invalid_msgpack", NULL, "nested deeper than %d levels",
-                              DN_DECODE_MAX_DEPTH);
 
     msgpack_zone_clear(&d->zone);
     msgpack_object root;

@@ -26,6 +26,7 @@ void dn__decoder_free(dn__decoder *d)
     if (!d)
         return;
     msgpack_zone_destroy(&d->zone);
+    free(d->scratch);
     dn__arena_destroy(&d->arena);
     free(d);
 }

@@ -60,8 +60,9 @@ static dn__field lookup_any(const char *key, size_t len)
     case 8:
         IS("currency", DN__F_CURRENCY)
         IS("src_name", DN__F_SRC_NAME)
-        IS("dst_name", DN__F_DST_NAME) IS("src_bank", DN__F_SRC_BANK) IS("dst_bank", DN__F_DST_BANK)
-            IS("customer", DN__F_CUSTOMER) break;
+        IS("dst_name", DN__F_DST_NAME)
+        IS("src_bank", DN__F_SRC_BANK)
+        IS("dst_bank", DN__F_DST_BANK) IS("customer", DN__F_CUSTOMER) break;
     case 9:
         IS("reference", DN__F_REFERENCE) IS("residence", DN__F_C_RESIDENCE) break;
     case 10:

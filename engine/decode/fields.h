@@ -10,6 +10,7 @@
 #define DN_DECODE_FIELDS_H
 
 #include "common/arena.h"
+#include "common/buf.h"
 #include "decode/decode.h"
 
 #include <msgpack.h>
@@ -39,14 +40,16 @@ typedef struct dn__dval {
 #define DN__FIELD_MAP(X)                                                                           \
     X(ID, "id")                                                                                    \
     X(TS, "ts")                                                                                    \
-    X(TYPE, "type") X(AMOUNT, "amount") X(CURRENCY, "currency") X(SRC, "src") X(DST, "dst")        \
-        X(SRC_NAME, "src_name") X(DST_NAME, "dst_name") X(SRC_COUNTRY, "src_country")              \
-            X(DST_COUNTRY, "dst_country") X(SRC_BANK, "src_bank") X(DST_BANK, "dst_bank")          \
-                X(REFERENCE, "reference") X(PURPOSE, "purpose") X(CHANNEL, "channel")              \
-                    X(MCC, "mcc") X(DEVICE, "device") X(IP, "ip") X(IP_COUNTRY, "ip_country")      \
-                        X(REMOTE_ACCESS, "remote_access") X(CUSTOMER, "customer")                  \
-                            X(C_BIRTH_YEAR, "birth_year") X(C_OPENED, "opened")                    \
-                                X(C_SEGMENT, "segment") X(C_RESIDENCE, "residence")
+    X(TYPE, "type")                                                                                \
+    X(AMOUNT, "amount")                                                                            \
+    X(CURRENCY, "currency") X(SRC, "src") X(DST, "dst") X(SRC_NAME, "src_name")                    \
+        X(DST_NAME, "dst_name") X(SRC_COUNTRY, "src_country") X(DST_COUNTRY, "dst_country")        \
+            X(SRC_BANK, "src_bank") X(DST_BANK, "dst_bank") X(REFERENCE, "reference")              \
+                X(PURPOSE, "purpose") X(CHANNEL, "channel") X(MCC, "mcc") X(DEVICE, "device")      \
+                    X(IP, "ip") X(IP_COUNTRY, "ip_country") X(REMOTE_ACCESS, "remote_access")      \
+                        X(CUSTOMER, "customer") X(C_BIRTH_YEAR, "birth_year")                      \
+                            X(C_OPENED, "opened") X(C_SEGMENT, "segment")                          \
+                                X(C_RESIDENCE, "residence")
 
 typedef enum dn__field {
 #define DN__FIELD_ENUM(name, text) DN__F_##name,
@@ -63,6 +66,9 @@ struct dn__decoder {
     msgpack_zone zone; /* per event: msgpack objects, cleared before each unpack */
     uint32_t seen;     /* bit per dn__field seen in the current map level */
     uint32_t attr_cap;
+    bool json_mapped; /* the JSON text had bytes that are not UTF-8: see json.c */
+    char *scratch;    /* JSON text with those bytes mapped (grows, kept) */
+    size_t scratch_cap;
     char reason[64];
     char detail[256];
 };

@@ -113,6 +113,8 @@ static void write_feeds(tmp *t)
     write_file(in_dir(t, "feed.mp"), bare.data, bare.size);
     write_file(in_dir(t, "feed.mpp"), pre.data, pre.size);
     write_file(in_dir(t, "empty.ndjson"), "", 0);
+    const char only_bad[] = "{\"id\":1}\n[]\n{\"id\":\"a\",\"ts\":1,\"type\":\"x\"}\nnope\n";
+    write_file(in_dir(t, "bad.ndjson"), only_bad, sizeof(only_bad) - 1);
     msgpack_sbuffer_destroy(&nd);
     msgpack_sbuffer_destroy(&bare);
     msgpack_sbuffer_destroy(&pre);
@@ -229,6 +231,21 @@ static void empty_file_is_fine(void **state)
     json_decref(rep);
 }
 
+static void only_bad_events(void **state)
+{
+    tmp *t = *state;
+    json_t *rep = replay_report(t, "bad.ndjson", "auto");
+    json_t *by = json_object_get(rep, "dead_lettered");
+    assert_int_equal(json_integer_value(json_object_get(rep, "events")), 4);
+    assert_int_equal(json_integer_value(json_object_get(rep, "accepted")), 0);
+    assert_int_equal(json_integer_value(json_object_get(rep, "dead_lettered_total")), 4);
+    assert_int_equal(json_integer_value(json_object_get(by, "bad_type:id")), 1);
+    assert_int_equal(json_integer_value(json_object_get(by, "not_a_map")), 1);
+    assert_int_equal(json_integer_value(json_object_get(by, "unknown_event_type")), 1);
+    assert_int_equal(json_integer_value(json_object_get(by, "invalid_json")), 1);
+    json_decref(rep);
+}
+
 static void exit_codes(void **state)
 {
     tmp *t = *state;
@@ -256,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(same_counts_in_every_format, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_file_is_fine, setup, teardown),
+        cmocka_unit_test_setup_teardown(only_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(exit_codes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

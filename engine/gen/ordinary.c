@@ -96,8 +96,10 @@ static void p2p_out(dn__gen *g, int32_t c, int64_t day_ms)
     }
     if (to == c)
         return;
-    dn__gen_rec *e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, to,
-                                  dn__gen_rng_lognorm(r, 4000, 0.9, 500, 80000));
+    int64_t amt = dn__gen_rng_lognorm(r, 4000, 0.9, 500, 80000);
+    if (dn__gen_rng_chance(r, 0.7)) /* people send round sums */
+        amt -= amt % (amt > 5000 ? 1000 : 500);
+    dn__gen_rec *e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, to, amt);
     e->channel = dn__gen_rng_chance(r, 0.6) ? "instant" : "mobile";
     dn__gen_session(g, r, e, c);
     dn__gen_ref(e, "%s", DN__GEN_PICK(r, p2p_refs));
@@ -168,7 +170,7 @@ void dn__gen_ordinary_day(dn__gen *g, int32_t c, int64_t day_ms)
         dn__gen_ref(e, "Miete %s %d", month_de[g->month - 1], g->year);
     }
     if (dom == p->util_day) {
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 1 + (c & 1); k++) {
             int32_t u = p->utility[k];
             int64_t amt = dn__gen_rng_lognorm(r, 6500, 0.5, 999, 30000);
             e = dn__gen_emit(g, day_ms + dn__gen_rng_range(r, 3, 8) * DN__GEN_HOUR_MS,
@@ -214,8 +216,9 @@ void dn__gen_ordinary_day(dn__gen *g, int32_t c, int64_t day_ms)
         if (strcmp(g->party[to].country, "DE") == 0)
             to = dn__gen_add_external(g, r, DN__GEN_PICK(r, cc), g->party[to].name);
         if (to >= 0) {
+            int64_t amt = dn__gen_rng_lognorm(r, 25000, 1.0, 2000, 500000);
             e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, to,
-                             dn__gen_rng_lognorm(r, 25000, 1.0, 2000, 500000));
+                             amt - amt % 1000);
             dn__gen_session(g, r, e, c);
             dn__gen_ref(e, "%s", dn__gen_rng_chance(r, 0.5) ? "Ferienwohnung" : "Rechnung");
         }

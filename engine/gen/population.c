@@ -108,12 +108,12 @@ int32_t dn__gen_add_ip(dn__gen *g, dn__gen_rng *r, const char *cc)
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
         if (strcmp(prefixes[i].cc, cc) == 0)
             row = i;
-    /* k -> (first octet, 24 bits) is one-to-one: ids never collide within a country. */
+    /* k -> (first octet k%4, 24 bits of k/4) is one-to-one: ids never collide in a country. */
     uint64_t k = g->ip_count;
-    uint32_t low = (uint32_t)((k * 2654435761ull) & 0xffffffu);
+    uint32_t low = (uint32_t)(((k >> 2) * 2654435761ull) & 0xffffffu);
     char id[20];
-    snprintf(id, sizeof(id), "%u.%u.%u.%u", prefixes[row].first[(k >> 24) & 3] ^ 0,
-             (low >> 16) & 255, (low >> 8) & 255, low & 255);
+    snprintf(id, sizeof(id), "%u.%u.%u.%u", prefixes[row].first[k & 3], (low >> 16) & 255,
+             (low >> 8) & 255, low & 255);
     dn__gen_ent *e = &g->ip[g->ip_count];
     *e = (dn__gen_ent){.id = dn__gen_strdup(g, id)};
     memcpy(e->country, prefixes[row].cc, 3);

@@ -128,8 +128,8 @@ int dn__cli_gen(int argc, char **argv)
     int rc = dn__gen_run(&cfg, out, labels, &st);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc) {
-        fprintf(stderr, "dragnet gen: writing %s: %s\n",
-                rc == DN_EIO && labels ? "output" : out_path, dn_strerror(rc));
+        const char *which = labels && ferror(labels) ? labels_path : out_path;
+        fprintf(stderr, "dragnet gen: cannot write %s: %s\n", which, dn_strerror(rc));
         goto done;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -15,9 +15,16 @@
 
 #define FLUSH_BYTES (1u << 20)
 
-static int rec_cmp(const void *a, const void *b)
+/* Sorting moves 24-byte keys, not records. */
+typedef struct sort_key {
+    int64_t ts_ms;
+    uint64_t seq;
+    size_t index;
+} sort_key;
+
+static int key_cmp(const void *a, const void *b)
 {
-    const dn__gen_rec *x = a, *y = b;
+    const sort_key *x = a, *y = b;
     if (x->ts_ms != y->ts_ms)
         return x->ts_ms < y->ts_ms ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -99,14 +106,21 @@ int dn__gen_flush_day(dn__gen *g, int64_t until_ms)
 {
     if (g->rc)
         return g->rc;
-    qsort(g->pend, g->pend_count, sizeof(*g->pend), rec_cmp);
-    size_t n = 0;
     int rc = 0;
-    for (; n < g->pend_count && g->pend[n].ts_ms < until_ms; n++) {
+    size_t count = g->pend_count, n = 0, kept = 0;
+    sort_key *keys = malloc((count ? count : 1) * sizeof(*keys));
+    if (!keys) {
+        rc = DN_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < count; i++)
+        keys[i] = (sort_key){g->pend[i].ts_ms, g->pend[i].seq, i};
+    qsort(keys, count, sizeof(*keys), key_cmp);
+    for (; n < count && keys[n].ts_ms < until_ms; n++) {
         char id[24];
         snprintf(id, sizeof(id), "e%010llu", (unsigned long long)++g->written);
         dn_event ev;
-        to_event(g, &g->pend[n], id, &ev);
+        to_event(g, &g->pend[keys[n].index], id, &ev);
         rc = g->cfg.format == DN__GEN_NDJSON ? dn__encode_json(&ev, &g->buf)
                                              : dn__encode_msgpack(&ev, &g->buf);
         if (!rc && g->cfg.format == DN__GEN_NDJSON)
@@ -116,10 +130,15 @@ int dn__gen_flush_day(dn__gen *g, int64_t until_ms)
         if (rc)
             goto fail;
     }
-    rc = drain(g);
-    memmove(g->pend, g->pend + n, (g->pend_count - n) * sizeof(*g->pend));
-    g->pend_count -= n;
+    if ((rc = drain(g)))
+        goto fail;
+    /* Keep the later records, in place and in their original order (their seq keeps ties). */
+    for (size_t i = 0; i < count; i++)
+        if (g->pend[i].ts_ms >= until_ms)
+            g->pend[kept++] = g->pend[i];
+    g->pend_count = kept;
 fail:
+    free(keys);
     if (rc && !g->rc)
         g->rc = rc;
     return rc;

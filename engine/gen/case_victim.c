@@ -48,9 +48,18 @@ static bool is_older(const dn__gen *g, const dn__gen_party *p)
     return is_adult(g, p) && p->birth_year <= 1966;
 }
 
+/* first_crypto: someone who has not been buying crypto every month. */
+static bool is_new_to_crypto(const dn__gen *g, const dn__gen_party *p)
+{
+    return is_adult(g, p) && !(p->flags & DN__LA_DCA);
+}
+
 bool dn__gen_victim_cast(dn__gen *g, dn__gen_rng *r, dn__gen_case *c)
 {
-    int32_t a = dn__gen_pick_customer(g, r, c->variant == ELDERLY ? is_older : is_adult);
+    dn__gen_filter_cb f = c->variant == ELDERLY        ? is_older
+                          : c->variant == FIRST_CRYPTO ? is_new_to_crypto
+                                                       : is_adult;
+    int32_t a = dn__gen_pick_customer(g, r, f);
     if (a < 0)
         a = dn__gen_pick_customer(g, r, is_adult);
     if (a < 0)

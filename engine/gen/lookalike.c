@@ -8,7 +8,8 @@
  *   DCA        crypto bought every month on the same day
  *   REMIT      money sent home every month (PH, VN, IN, TR, RO), some in PHP or USD
  *   SWEEP      salary moved to one's own savings at another bank within hours (pass-through)
- *   HOLIDAY    a flight, then card spend and ATM cash in TH or PH, logins from there
+ *   HOLIDAY    a flight (sometimes a hotel deposit wired abroad), then card spend and ATM
+ *              cash in TH, PH or KH (Siem Reap: in USD), logins from there
  *   BIGPAY     an older customer's one-off large payment to a new payee (car, notary, house)
  *   (HELPER and shared devices/IPs are in emit.c and population.c.)
  *
@@ -127,7 +128,12 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
     const dn__gen_party *p = &g->party[c];
     int rel = (int)g->day - p->la_day;
     int len = 8 + (int)((uint32_t)c % 13u);
-    bool is_ph = (c % 3) == 0;
+    /* Where to: Thailand most, the Philippines, now and then Cambodia (which pays in USD). */
+    static const char *const dest_cc[] = {"TH", "TH", "TH", "PH", "PH", "KH", "TH"};
+    static const char *const dest_cur[] = {"THB", "THB", "THB", "PHP", "PHP", "USD", "THB"};
+    static const int64_t dest_fx[] = {38, 38, 38, 62, 62, 1, 38};
+    unsigned dest = (unsigned)c % 7u;
+    const char *cc = dest_cc[dest];
     dn__gen_rec *e;
     if (rel == 0) {
         int32_t m = g->merchants[0];
@@ -138,18 +144,28 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
                          dn__gen_rng_lognorm(r, 110000, 0.4, 40000, 500000));
         e->mcc = 4511;
         e->channel = "card_not_present";
+        if (c % 4 == 0) { /* a deposit wired to the hotel or tour operator */
+            char name[80];
+            dn__gen_company_name(r, name, sizeof(name));
+            int32_t hotel = dn__gen_add_external(g, r, cc, name);
+            e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, hotel,
+                             dn__gen_rng_range(r, 150, 900) * 100);
+            e->channel = "swift";
+            dn__gen_session(g, r, e, c);
+            dn__gen_ref(e, "Booking %u deposit", (unsigned)dn__gen_rng_below(r, 1000000));
+        }
         return;
     }
     if (rel < 4 || rel >= 4 + len)
         return;
-    const char *cur = is_ph ? "PHP" : "THB";
-    int64_t fx = is_ph ? 62 : 38;
+    const char *cur = dest_cur[dest];
+    int64_t fx = dest_fx[dest];
     int n = (int)dn__gen_rng_range(r, 1, 4);
     for (int k = 0; k < n; k++) {
         int32_t m = -1;
         for (int t = 0; t < 8; t++) {
             m = g->abroad_merchants[dn__gen_rng_below(r, g->abroad_merchant_count)];
-            if (strcmp(g->party[m].country, is_ph ? "PH" : "TH") == 0)
+            if (strcmp(g->party[m].country, cc) == 0)
                 break;
         }
         e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CARD, c, m,
@@ -165,7 +181,7 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
     if (dn__gen_rng_chance(r, 0.3)) {
         e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_LOGIN, c, -1, 0);
         dn__gen_session(g, r, e, c);
-        e->ip = dn__gen_add_ip(g, r, is_ph ? "PH" : "TH"); /* hotel wifi */
+        e->ip = dn__gen_add_ip(g, r, cc); /* hotel wifi */
     }
 }
 

@@ -193,14 +193,16 @@ static void make_pools(dn__gen *g, dn__gen_rng *r)
     } abroad_kinds[] = {{7011, "Resort"}, {7011, "Hotel"}, {5812, "Restaurant"},
                         {5311, "Mall"},   {4121, "Taxi"},  {5813, "Beach Bar"},
                         {4722, "Tours"},  {5411, "Mart"}};
-    static const char *const abroad_places[] = {"Phuket", "Bangkok", "Chiang Mai", "Krabi",
-                                                "Cebu",   "Boracay", "Manila",     "Palawan"};
+    static const char *const abroad_places[][2] = {
+        {"Phuket", "TH"},    {"Bangkok", "TH"},   {"Chiang Mai", "TH"}, {"Krabi", "TH"},
+        {"Cebu", "PH"},      {"Boracay", "PH"},   {"Manila", "PH"},     {"Palawan", "PH"},
+        {"Siem Reap", "KH"}, {"Phnom Penh", "KH"}};
     for (uint32_t i = 0; i < 80 && !g->rc; i++) {
         size_t k = dn__gen_rng_below(r, sizeof(abroad_kinds) / sizeof(abroad_kinds[0]));
-        size_t pl = dn__gen_rng_below(r, 8);
+        size_t pl = i % 10;
         char name[64];
-        snprintf(name, sizeof(name), "%s %s", abroad_places[pl], abroad_kinds[k].name);
-        int32_t m = dn__gen_add_external(g, r, pl < 4 ? "TH" : "PH", name);
+        snprintf(name, sizeof(name), "%s %s", abroad_places[pl][0], abroad_kinds[k].name);
+        int32_t m = dn__gen_add_external(g, r, abroad_places[pl][1], name);
         if (m >= 0)
             g->party[m].mcc = abroad_kinds[k].mcc;
         g->abroad_merchants[i] = m;

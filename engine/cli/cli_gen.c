@@ -140,8 +140,9 @@ int dn__cli_gen(int argc, char **argv)
         cfg.format == DN__GEN_NDJSON ? "ndjson" : "msgpack", secs,
         secs > 0 ? (double)st.events / secs : 0.0);
     for (unsigned t = 0; t < DN__GEN_TYP_COUNT; t++) {
-        fprintf(stderr, "  %-16s %3u cases, %4u labelled entities:",
-                dn__gen_typology_name((dn__gen_typology)t), st.cases[t], st.labelled[t]);
+        fprintf(stderr, "  %-16s %3u cases (%u weak), %4u labelled entities:",
+                dn__gen_typology_name((dn__gen_typology)t), st.cases[t], st.weak[t],
+                st.labelled[t]);
         for (unsigned v = 0; dn__gen_variant_name((dn__gen_typology)t, v); v++)
             if (st.variants[t][v])
                 fprintf(stderr, " %s %u", dn__gen_variant_name((dn__gen_typology)t, v),

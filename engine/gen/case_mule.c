@@ -309,8 +309,8 @@ void dn__gen_mule_play(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0)
     if (c->variant == HERDER) {
         m.device = dn__gen_add_device(g, r);
         m.ip = dn__gen_add_ip(g, r, "DE");
-        dn__gen_label_add(g, c, 1, m.device);
-        dn__gen_label_add(g, c, 2, m.ip);
+        dn__gen_label_add(g, c, DN__GEN_LABEL_DEVICE, m.device);
+        dn__gen_label_add(g, c, DN__GEN_LABEL_IP, m.ip);
     }
     for (int k = 0; k < c->acct_count; k++) {
         m.acct = c->acct[k];

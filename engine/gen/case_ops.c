@@ -111,8 +111,8 @@ static void farm(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0)
     for (int k = 0; k < ndev; k++) {
         dev[k] = dn__gen_add_device(g, r);
         ip[k] = dn__gen_add_ip(g, r, weak ? "DE" : DN__GEN_PICK(r, ops_cc));
-        dn__gen_label_add(g, c, 1, dev[k]);
-        dn__gen_label_add(g, c, 2, ip[k]);
+        dn__gen_label_add(g, c, DN__GEN_LABEL_DEVICE, dev[k]);
+        dn__gen_label_add(g, c, DN__GEN_LABEL_IP, ip[k]);
     }
     for (int k = 0; k < c->acct_count; k++) {
         int32_t a = c->acct[k];
@@ -137,7 +137,7 @@ static void remote_operated(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t
 {
     bool weak = c->is_weak;
     int32_t dev = dn__gen_add_device(g, r);
-    dn__gen_label_add(g, c, 1, dev);
+    dn__gen_label_add(g, c, DN__GEN_LABEL_DEVICE, dev);
     for (int k = 0; k < c->acct_count; k++) {
         int32_t a = c->acct[k];
         int32_t ip = dn__gen_add_ip(g, r, weak ? "TH" : DN__GEN_PICK(r, ops_cc));
@@ -216,7 +216,7 @@ static void recruitment(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0)
     /* From day 10 the account is run from the compound. */
     int32_t dev = dn__gen_add_device(g, r);
     int32_t ip = dn__gen_add_ip(g, r, c->is_weak ? "TH" : DN__GEN_PICK(r, ops_cc));
-    dn__gen_label_add(g, c, 1, dev);
+    dn__gen_label_add(g, c, DN__GEN_LABEL_DEVICE, dev);
     int64_t t = t0 + 10 * DN__GEN_DAY_MS + dn__gen_rng_range(r, 1, 20) * DN__GEN_HOUR_MS;
     e = dn__gen_emit(g, t, DN_EV_LOGIN, a, -1, 0);
     e->device = dev;
@@ -234,7 +234,7 @@ static void ransom(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0)
                                        "release fee", "debt for %s",  "for release of %s",
                                        "compensation"};
     int32_t foreign = dn__gen_fresh_account(g, r, cc, 4, dn__gen_rng_chance(r, 0.3));
-    dn__gen_label_add(g, c, 0, foreign);
+    dn__gen_label_add(g, c, DN__GEN_LABEL_PARTY, foreign);
     /* The trafficked person shares the family name of those who pay. */
     char first[64];
     dn__gen_person_name(r, "DE", first, sizeof(first));

@@ -62,6 +62,7 @@ typedef struct dn__gen_stats {
     uint32_t accounts; /* customers, including those opened during the period */
     uint32_t cases[DN__GEN_TYP_COUNT];
     uint32_t labelled[DN__GEN_TYP_COUNT];     /* label rows written */
+    uint32_t weak[DN__GEN_TYP_COUNT];         /* cases made deliberately hard */
     uint32_t variants[DN__GEN_TYP_COUNT][16]; /* cases per variant */
 } dn__gen_stats;
 
@@ -176,8 +177,14 @@ typedef struct dn__gen_rec {
     char ref[88];
 } dn__gen_rec;
 
+typedef enum dn__gen_label_kind {
+    DN__GEN_LABEL_PARTY,
+    DN__GEN_LABEL_DEVICE,
+    DN__GEN_LABEL_IP
+} dn__gen_label_kind;
+
 typedef struct dn__gen_label {
-    uint8_t kind; /* 0 party, 1 device, 2 ip */
+    uint8_t kind; /* dn__gen_label_kind */
     uint8_t typology, variant;
     int32_t index;
     uint32_t case_no;  /* per typology, from 1 */
@@ -277,7 +284,7 @@ void dn__gen_lookalike_day(dn__gen *g, int32_t cust, int64_t day_ms);
 
 /* plan.c: choosing cases and labelling */
 int dn__gen_plan(dn__gen *g);
-void dn__gen_label_add(dn__gen *g, const dn__gen_case *c, int kind, int32_t index);
+void dn__gen_label_add(dn__gen *g, const dn__gen_case *c, dn__gen_label_kind kind, int32_t index);
 void dn__gen_run_case(dn__gen *g, dn__gen_case *c);
 
 /* case_mule.c, case_victim.c, case_ops.c: a case's whole story, emitted on its start day */

@@ -59,7 +59,7 @@ int32_t dn__gen_fresh_account(dn__gen *g, dn__gen_rng *r, const char *const *cc,
     return dn__gen_add_external(g, r, c, name);
 }
 
-void dn__gen_label_add(dn__gen *g, const dn__gen_case *c, int kind, int32_t index)
+void dn__gen_label_add(dn__gen *g, const dn__gen_case *c, dn__gen_label_kind kind, int32_t index)
 {
     if (index < 0 || DN__GEN_GROW(g, g->labels, g->label_count, g->label_cap))
         return;
@@ -116,7 +116,7 @@ int dn__gen_plan(dn__gen *g)
             bool is_labelled =
                 !(t == DN__GEN_OPS && strcmp(dn__gen_ops_variants[c->variant], "ransom") == 0);
             for (int k = 0; is_labelled && k < c->acct_count; k++)
-                dn__gen_label_add(g, c, 0, c->acct[k]);
+                dn__gen_label_add(g, c, DN__GEN_LABEL_PARTY, c->acct[k]);
             used += is_labelled ? c->acct_count : 1;
             no++;
             g->case_count++;

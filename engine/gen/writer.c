@@ -157,10 +157,10 @@ int dn__gen_write_labels(dn__gen *g, FILE *labels, dn__gen_stats *stats)
         const dn__gen_label *l = &g->labels[i];
         const char *id;
         bool is_seen;
-        if (l->kind == 0) {
+        if (l->kind == DN__GEN_LABEL_PARTY) {
             id = g->party[l->index].id;
             is_seen = g->party[l->index].is_seen;
-        } else if (l->kind == 1) {
+        } else if (l->kind == DN__GEN_LABEL_DEVICE) {
             id = g->device[l->index].id;
             is_seen = g->device[l->index].is_seen;
         } else {
@@ -174,6 +174,7 @@ int dn__gen_write_labels(dn__gen *g, FILE *labels, dn__gen_stats *stats)
             is_counted[l->case_idx] = true;
             stats->cases[l->typology]++;
             stats->variants[l->typology][l->variant & 15]++;
+            stats->weak[l->typology] += g->cases[l->case_idx].is_weak;
         }
         if (labels && fprintf(labels, "%s,%s,%s-%04u\n", id,
                               dn__gen_typology_name((dn__gen_typology)l->typology),

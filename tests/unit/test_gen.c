@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "dragnet/error.h"
 #include "gen/gen.h"
 
 #include <jansson.h>
@@ -332,9 +333,29 @@ static void test_cli_exit_codes(void **state)
     assert_int_equal(run("--accounts 10 --days 3 -o /nonexistent-dir/feed.mp"), 1);
 }
 
+static void test_calendar(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_int_equal(dn__gen_parse_date("2026-01-05", &ms), 0);
+    assert_int_equal(ms, 1767571200000);
+    assert_int_equal(dn__gen_parse_date("2024-02-29", &ms), 0);
+    assert_int_equal(dn__gen_parse_date("2026-02-29", &ms), DN_EINVAL);
+    assert_int_equal(dn__gen_parse_date("2026-1-05", &ms), DN_EINVAL);
+    assert_int_equal(dn__gen_parse_date("2026-01-05x", &ms), DN_EINVAL);
+    for (int64_t z = -800; z < 40000; z += 37) {
+        int y;
+        unsigned m, d;
+        dn__gen_civil_from_days(z, &y, &m, &d);
+        assert_int_equal(dn__gen_days_from_civil(y, m, d), z);
+        assert_true(d >= 1 && d <= dn__gen_days_in_month(y, m));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calendar),
         cmocka_unit_test(test_deterministic_per_seed),
         cmocka_unit_test(test_sorted_unique_and_complete),
         cmocka_unit_test(test_msgpack_and_ndjson_same_events),

@@ -188,7 +188,7 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
 static void bigpay_day(dn__gen *g, int32_t c, int64_t day_ms)
 {
     static const char *const refs[] = {"Kaufvertrag Fahrzeug vom %02u.%02u.",
-                                       "Notaranderkonto UR-Nr. %u/2026",
+                                       "Notaranderkonto UR-Nr. %u/%u",
                                        "Anzahlung Kaufpreis Wohnung",
                                        "Anzahlung Küche",
                                        "Restzahlung Rechnung %u",
@@ -211,7 +211,9 @@ static void bigpay_day(dn__gen *g, int32_t c, int64_t day_ms)
         dn__gen_session(g, r, e, c);
     }
     unsigned ref = (unsigned)dn__gen_rng_below(r, sizeof(refs) / sizeof(refs[0]));
-    dn__gen_ref(e, refs[ref], (unsigned)dn__gen_rng_range(r, 100, 999), g->month);
+    unsigned a = ref == 0 ? g->dom : (unsigned)dn__gen_rng_range(r, 100, 999);
+    unsigned b = ref == 0 ? g->month : (unsigned)g->year;
+    dn__gen_ref(e, refs[ref], a, b);
     if (ref == 0)
         e->purpose = "GDDS";
 }
@@ -244,7 +246,13 @@ void dn__gen_lookalike_day(dn__gen *g, int32_t c, int64_t day_ms)
         } else {
             e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, x, amt);
             e->channel = "instant";
-            dn__gen_ref(e, "Sparplan BTC %u", (unsigned)((uint32_t)c * 31u % 100000u));
+            /* Honest investors write what scam platforms ask victims to write. */
+            static const char *const refs[] = {"Einzahlung", "investment", "account top up",
+                                               "BTC investment"};
+            if (c % 3 == 0)
+                dn__gen_ref(e, "%s", refs[(uint32_t)c / 3u % 4u]);
+            else
+                dn__gen_ref(e, "Sparplan BTC %u", (unsigned)((uint32_t)c * 31u % 100000u));
         }
         dn__gen_session(g, r, e, c);
     }

@@ -65,6 +65,7 @@ static void card(dn__gen *g, int32_t c, int64_t day_ms)
     e->channel = k.is_cnp ? "card_not_present" : "card_present";
 }
 
+/* Friends and family use the words mule flows hide behind too (loan, car, rent, gift, test). */
 static const char *const p2p_refs[] = {"Essen gestern",
                                        "Danke!",
                                        "Konzertkarten",
@@ -77,6 +78,15 @@ static const char *const p2p_refs[] = {"Essen gestern",
                                        "Tickets",
                                        "Kino",
                                        "for dinner",
+                                       "",
+                                       "loan",
+                                       "Darlehen",
+                                       "Auto",
+                                       "car",
+                                       "rent",
+                                       "gift",
+                                       "Rückzahlung Darlehen",
+                                       "test",
                                        ""};
 
 static void p2p_out(dn__gen *g, int32_t c, int64_t day_ms)

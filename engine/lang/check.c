@@ -831,8 +831,10 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             diag(c, &e->sp, "not_constant", NULL, "a param value must be a constant");
             return T_ERROR;
         }
-        if (lt == T_ERROR)
+        if (lt == T_ERROR) {
+            check_regex(c, r, -1); /* still report a bad pattern */
             return T_ERROR;
+        }
         if (lt != T_STRING && lt != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", NULL, "%s matches a string, found %s on its left",
                  op_text(op), dn__type_name(lt));
@@ -1078,7 +1080,7 @@ static void check_rule(dn__compiler *c, uint32_t ri)
         }
         seen[ci] = cl;
     }
-    bool ok = true;
+    bool ok = true, role_ok = false;
     for (int i = 0; i < 4; i++) {
         if (!seen[i]) {
             diag(c, &it->name_sp, "missing_clause", NULL, "rule '%s' has no '%s' clause", it->name,
@@ -1133,6 +1135,7 @@ static void check_rule(dn__compiler *c, uint32_t ri)
             ok = false;
         } else {
             info->role = (dn__role)role;
+            role_ok = true;
         }
     }
     /* score */
@@ -1179,7 +1182,8 @@ static void check_rule(dn__compiler *c, uint32_t ri)
         }
     }
     /* when: needs the role */
-    if (seen[2] && seen[1] && ok) {
+    (void)ok; /* other clause errors do not stop the `when` from being checked */
+    if (seen[2] && seen[1] && role_ok) {
         if (seen[2]->arg_count != 1) {
             diag(c, &seen[2]->args[1]->sp, "unexpected_token", "join conditions with and / or",
                  "'when' takes one condition");

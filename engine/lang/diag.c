@@ -178,30 +178,33 @@ void dn_diags_print(const dn_diags *d, FILE *out)
     }
 }
 
+/* Optimal string alignment distance: insertions, deletions, substitutions and transpositions of
+ * neighbours ("scr" is one edit from "src"). */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return (size_t)-1;
-    size_t row[65];
+    static _Thread_local size_t m[65][65];
+    for (size_t i = 0; i <= la; i++)
+        m[i][0] = i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        m[0][j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t v = prev + cost;
-            if (row[j] + 1 < v)
-                v = row[j] + 1;
-            if (row[j - 1] + 1 < v)
-                v = row[j - 1] + 1;
-            row[j] = v;
-            prev = cur;
+            size_t v = m[i - 1][j - 1] + cost;
+            if (m[i - 1][j] + 1 < v)
+                v = m[i - 1][j] + 1;
+            if (m[i][j - 1] + 1 < v)
+                v = m[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                m[i - 2][j - 2] + 1 < v)
+                v = m[i - 2][j - 2] + 1;
+            m[i][j] = v;
         }
     }
-    return row[lb];
+    return m[la][lb];
 }
 
 const char *dn__lang_suggest(const char *name, const char *const *cands, size_t n)

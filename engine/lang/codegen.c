@@ -234,8 +234,9 @@ static void gen_expr(gen *g, dn__expr *e)
             return;
         case TK_IDENT: { /* in, not in */
             gen_expr(g, l);
-            const dn__set *set = &rs->sets[r->ival];
-            uint16_t s = add_site(g, e, l, e->is_not ? "not in" : "in", set->src_text);
+            /* the right side as written: `$scam.hotspots` or the literal list */
+            const char *rt = g->witness ? span_text(g, &r->sp) : NULL;
+            uint16_t s = add_site(g, e, l, e->is_not ? "not in" : "in", rt);
             emit(g, OP_IN, e->is_not, s, (uint32_t)r->ival, 0);
             return;
         }

@@ -116,11 +116,16 @@ int dn__expr_cost(const dn__expr *e)
     return c;
 }
 
-static void flatten_and(dn__expr *e, dn__expr **out, uint32_t *n, uint32_t cap)
+static uint32_t count_and(const dn__expr *e)
 {
-    if (e->kind == E_AND && *n + 2 <= cap) {
-        flatten_and(e->kids[0], out, n, cap);
-        flatten_and(e->kids[1], out, n, cap);
+    return e->kind == E_AND ? count_and(e->kids[0]) + count_and(e->kids[1]) : 1;
+}
+
+static void flatten_and(dn__expr *e, dn__expr **out, uint32_t *n)
+{
+    if (e->kind == E_AND) {
+        flatten_and(e->kids[0], out, n);
+        flatten_and(e->kids[1], out, n);
     } else {
         out[(*n)++] = e;
     }
@@ -130,8 +135,9 @@ static void reorder_and(dn__compiler *c, dn__expr *e)
 {
     dn__expr *ops[64];
     uint32_t n = 0;
-    flatten_and(e->kids[0], ops, &n, 32);
-    flatten_and(e->kids[1], ops, &n, 64);
+    if (count_and(e) > 64)
+        return; /* a very long chain keeps its written order */
+    flatten_and(e, ops, &n);
     int costs[64];
     for (uint32_t i = 0; i < n; i++)
         costs[i] = dn__expr_cost(ops[i]);

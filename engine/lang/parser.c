@@ -34,7 +34,10 @@ typedef struct parser {
     dn_diags *d;
     int err;
     bool panic;
+    int depth; /* nesting of expressions, bounded so that no input exhausts the C stack */
 } parser;
+
+#define MAX_DEPTH 200
 
 static void next(parser *p)
 {
@@ -120,6 +123,22 @@ static void span_to(dn__span *sp, const dn__span *end)
 }
 
 static dn__expr *parse_expr(parser *p);
+static dn__expr *parse_or(parser *p);
+
+/* One more level of nesting; false (diagnosed once) beyond MAX_DEPTH. */
+static bool enter(parser *p)
+{
+    if (p->depth >= MAX_DEPTH) {
+        if (!p->panic && dn__diag_add(p->d, &p->cur.sp, NULL, "too_deep",
+                                      "split the condition into several rules or params",
+                                      "expression nested more than %d levels deep", MAX_DEPTH))
+            p->err = DN_ENOMEM;
+        p->panic = true;
+        return false;
+    }
+    p->depth++;
+    return true;
+}
 
 static bool add_kid(parser *p, dn__expr *e, dn__expr *k, uint32_t *cap)
 {
@@ -325,7 +344,10 @@ static dn__expr *parse_unary(parser *p)
     if (p->cur.kind == TK_MINUS) {
         dn__token t = p->cur;
         next(p);
+        if (!enter(p))
+            return NULL;
         dn__expr *k = parse_unary(p);
+        p->depth--;
         if (!k)
             return NULL;
         dn__expr *e = new_expr(p, E_UNARY, &t.sp);
@@ -368,28 +390,38 @@ static dn__expr *binary(parser *p, dn__expr_kind k, int op, const dn__span *op_s
 static dn__expr *parse_mul(parser *p)
 {
     dn__expr *l = parse_unary(p);
+    int levels = 0; /* a left-deep chain nests one level per operator */
     while (l && (p->cur.kind == TK_STAR || p->cur.kind == TK_SLASH)) {
         dn__token op = p->cur;
         next(p);
+        if (!enter(p))
+            return NULL;
+        levels++;
         dn__expr *r = parse_unary(p);
         if (!r)
             return NULL;
         l = binary(p, E_BINARY, op.kind, &op.sp, l, r);
     }
+    p->depth -= levels;
     return l;
 }
 
 static dn__expr *parse_add(parser *p)
 {
     dn__expr *l = parse_mul(p);
+    int levels = 0; /* a left-deep chain nests one level per operator */
     while (l && (p->cur.kind == TK_PLUS || p->cur.kind == TK_MINUS)) {
         dn__token op = p->cur;
         next(p);
+        if (!enter(p))
+            return NULL;
+        levels++;
         dn__expr *r = parse_mul(p);
         if (!r)
             return NULL;
         l = binary(p, E_BINARY, op.kind, &op.sp, l, r);
     }
+    p->depth -= levels;
     return l;
 }
 
@@ -425,7 +457,10 @@ static dn__expr *parse_not(parser *p)
     if (is_kw(&p->cur, "not")) {
         dn__token t = p->cur;
         next(p);
+        if (!enter(p))
+            return NULL;
         dn__expr *k = parse_not(p);
+        p->depth--;
         if (!k)
             return NULL;
         dn__expr *e = new_expr(p, E_NOT, &t.sp);
@@ -447,14 +482,19 @@ static dn__expr *parse_not(parser *p)
 static dn__expr *parse_and(parser *p)
 {
     dn__expr *l = parse_not(p);
+    int levels = 0; /* a left-deep chain nests one level per operator */
     while (l && is_kw(&p->cur, "and")) {
         dn__token op = p->cur;
         next(p);
+        if (!enter(p))
+            return NULL;
+        levels++;
         dn__expr *r = parse_not(p);
         if (!r)
             return NULL;
         l = binary(p, E_AND, 0, &op.sp, l, r);
     }
+    p->depth -= levels;
     return l;
 }
 
@@ -462,15 +502,29 @@ static dn__expr *parse_expr(parser *p)
 {
     if (p->err)
         return NULL;
+    if (!enter(p))
+        return NULL;
+    dn__expr *r = parse_or(p);
+    p->depth--;
+    return r;
+}
+
+static dn__expr *parse_or(parser *p)
+{
     dn__expr *l = parse_and(p);
+    int levels = 0; /* a left-deep chain nests one level per operator */
     while (l && is_kw(&p->cur, "or")) {
         dn__token op = p->cur;
         next(p);
+        if (!enter(p))
+            return NULL;
+        levels++;
         dn__expr *r = parse_and(p);
         if (!r)
             return NULL;
         l = binary(p, E_OR, 0, &op.sp, l, r);
     }
+    p->depth -= levels;
     return l;
 }
 

@@ -685,6 +685,15 @@ static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
 {
     dn_str *ids = sc->ids + sc->ids_n;
     uint32_t n = 0;
+    /* slots in plan order, not evaluation order, so reordering `and` never changes the ids */
+    for (uint32_t i = 1; i < sc->slots_read_n; i++) {
+        uint32_t v = sc->slots_read[i], j = i;
+        while (j > 0 && sc->slots_read[j - 1] > v) {
+            sc->slots_read[j] = sc->slots_read[j - 1];
+            j--;
+        }
+        sc->slots_read[j] = v;
+    }
     if (sc->ev->id.ptr)
         ids[n++] = sc->ev->id;
     for (uint32_t i = 0; i < sc->slots_read_n && n < EVENT_IDS_MAX && x->st && x->e; i++) {

@@ -260,6 +260,28 @@ static void test_too_many_filters(void **state)
     free(src);
 }
 
+static void test_too_deep(void **state)
+{
+    (void)state;
+    char src[8192];
+    size_t n = (size_t)snprintf(src, sizeof(src), "%s",
+                                HDR "rule r \"d\" {\n on transfer\n for src\n when ");
+    for (int i = 0; i < 300; i++)
+        src[n++] = '(';
+    n += (size_t)snprintf(src + n, sizeof(src) - n, "true");
+    for (int i = 0; i < 300; i++)
+        src[n++] = ')';
+    snprintf(src + n, sizeof(src) - n, "\n score 1\n}\n");
+    dn_diags *d = NULL;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile(src, NULL, &d, &rs), DN_ESYNTAX);
+    assert_int_equal(dn_diags_count(d), 1);
+    assert_string_equal(dn_diags_get(d, 0)->code, "too_deep");
+    assert_int_equal(dn_diags_get(d, 0)->line, 6);
+    assert_int_equal(dn_diags_get(d, 0)->col, 7 + 200);
+    dn_diags_free(d);
+}
+
 static void test_collects_all_sorted(void **state)
 {
     (void)state;
@@ -310,6 +332,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_code),
         cmocka_unit_test(test_too_many_filters),
+        cmocka_unit_test(test_too_deep),
         cmocka_unit_test(test_collects_all_sorted),
         cmocka_unit_test(test_ok_compiles_without_diags),
     };

@@ -858,6 +858,15 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             return T_ERROR;
         }
         dn__type et = rt == T_LIST_STR ? T_STRING : T_NUMBER;
+        if (l->kind == E_FIELD && l->ival == F_TYPE && r->kind == E_SET) {
+            const dn__set *set = &c->rs->sets[r->ival];
+            for (uint32_t i = 0; !set->is_num && i < set->count; i++) {
+                dn__expr lit = {.kind = E_CONST, .type = T_STRING, .sp = r->sp};
+                lit.val.type = T_STRING;
+                lit.val.v.s = set->strs[i];
+                check_type_literal(c, l, &lit);
+            }
+        }
         if (lt != et && lt != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", NULL, "'in' looks for a %s in a %s, found %s",
                  dn__type_name(et), dn__type_name(rt), dn__type_name(lt));

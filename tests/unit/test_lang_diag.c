@@ -119,6 +119,8 @@ static const golden cases[] = {
      NULL},
     {HDR RULE("type == \"tranfer\""), "unknown_event_type", "\"tranfer\"",
      "unknown event type \"tranfer\"", "did you mean \"transfer\"?", NULL},
+    {HDR RULE("type in [\"card\", \"lgoin\"]"), "unknown_event_type", "[\"card",
+     "unknown event type \"lgoin\"", "did you mean \"login\"?", NULL},
     {HDR RULE_FOR("scr", "amount > 1 EUR"), "unknown_role", "scr", "unknown role 'scr'",
      "did you mean src?", NULL},
     /* types */

@@ -348,6 +348,21 @@ int dn_ruleset_compile(const char *dir, dn_diags **diags, dn_ruleset **out)
     if (rc)
         goto done;
     qsort(names, n, sizeof(*names), cmp_name);
+    if (n == 0) {
+        dn_diags *d = dn__diags_new();
+        if (!d || dn__diag_add(d, NULL, dir, "no_rule_files", "rule files end in .rules",
+                               "no *.rules files in %s", dir)) {
+            dn_diags_free(d);
+            rc = DN_ENOMEM;
+            goto done;
+        }
+        if (diags)
+            *diags = d;
+        else
+            dn_diags_free(d);
+        rc = DN_ESYNTAX;
+        goto done;
+    }
     texts = calloc(n + 1, sizeof(*texts));
     lens = calloc(n + 1, sizeof(*lens));
     if (!texts || !lens) {

@@ -71,6 +71,10 @@ static void test_usage(void **state)
     assert_int_equal(run("", out, sizeof(out)), 2);
     assert_int_equal(run("a b", out, sizeof(out)), 2);
     assert_int_equal(run("--bogus lang/sample", out, sizeof(out)), 2);
+    assert_int_equal(run("lang/empty", out, sizeof(out)), 1);
+    assert_string_equal(out, "lang/empty: error: no *.rules files in lang/empty\n"
+                             "    hint: rule files end in .rules\n"
+                             "lang/empty: 1 error\n");
     assert_int_equal(run("lang/no_such_dir", out, sizeof(out)), 1);
     assert_non_null(strstr(out, "lang/no_such_dir"));
 }

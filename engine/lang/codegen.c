@@ -74,8 +74,8 @@ static const char *span_text(gen *g, const dn__span *sp)
 static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const char *op,
                          const char *right)
 {
-    if (!g->witness)
-        return 0;
+    /* sites are kept for filters too (the disassembler shows them); only rule programs record
+     * witnesses */
     dn__program *p = g->p;
     if (p->site_count == 65535)
         return 0;
@@ -117,7 +117,7 @@ static void gen_cond(gen *g, dn__expr *e)
     gen_expr(g, e);
     if (!is_condition_node(e)) {
         uint16_t s = add_site(g, e, NULL, "=", NULL);
-        if (g->witness)
+        if (!g->c->err)
             g->p->sites[s].is_bare = true;
         emit(g, OP_TEST, 0, s, 0, 0);
     }
@@ -235,7 +235,7 @@ static void gen_expr(gen *g, dn__expr *e)
         case TK_IDENT: { /* in, not in */
             gen_expr(g, l);
             /* the right side as written: `$scam.hotspots` or the literal list */
-            const char *rt = g->witness ? span_text(g, &r->sp) : NULL;
+            const char *rt = span_text(g, &r->sp);
             uint16_t s = add_site(g, e, l, e->is_not ? "not in" : "in", rt);
             emit(g, OP_IN, e->is_not, s, (uint32_t)r->ival, 0);
             return;
@@ -290,7 +290,7 @@ static void gen_expr(gen *g, dn__expr *e)
         if (g->witness)
             emit(g, OP_RESET, m, 0, 0, 0);
         uint16_t s = add_site(g, e, NULL, NULL, NULL);
-        if (g->witness)
+        if (!g->c->err)
             g->p->sites[s].is_text_only = true;
         emit(g, OP_NOT, 0, s, 0, 0);
         return;

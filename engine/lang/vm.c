@@ -470,6 +470,7 @@ static uint64_t cp_hash(const dn__lang_scratch *sc, dn__role role)
 
 typedef struct run_ctx {
     dn__role role;
+    uint64_t cp_h; /* hash of the counterparty for this role (pair aggregates) */
     const dn__state *st;
     const dn__entity *e;
     const dn__observation *pre;
@@ -515,7 +516,7 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             break;
         case OP_AGG: {
             dn__agg_value av = {0};
-            dn__state_agg(x->st, x->e, in->b, now, cp_hash(sc, x->role), &av);
+            dn__state_agg(x->st, x->e, in->b, now, x->cp_h, &av);
             memset(sp, 0, sizeof(*sp));
             sp->type = in->a;
             if (in->a == T_NUMBER)
@@ -699,7 +700,7 @@ static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
     for (uint32_t i = 0; i < sc->slots_read_n && n < EVENT_IDS_MAX && x->st && x->e; i++) {
         dn_str tmp[EVENT_IDS_MAX];
         uint32_t got = dn__state_agg_event_ids(x->st, x->e, sc->slots_read[i], sc->ev->ts_ms,
-                                               cp_hash(sc, x->role), tmp, EVENT_IDS_MAX);
+                                               x->cp_h, tmp, EVENT_IDS_MAX);
         for (uint32_t k = 0; k < got && n < EVENT_IDS_MAX; k++) {
             bool dup = false;
             for (uint32_t j = 0; j < n && !dup; j++)
@@ -750,6 +751,7 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
     sc->text_len = 0;
     uint32_t n = 0;
     run_ctx x = {.role = role, .st = st, .e = e, .pre = pre, .witness = true};
+    x.cp_h = cp_hash(sc, role);
     uint32_t tbit = (unsigned)sc->ev->type < 32 ? 1u << sc->ev->type : 0;
     for (uint32_t i = 0; i < rs->rule_count; i++) {
         const dn__rule *r = &rs->rules[i];

@@ -444,6 +444,22 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
         }
         r->type = T_NAME;
         e->ival = ri;
+        /* hits are kept on the entity the rule fired for: the kinds must agree */
+        for (const dn__clause *cl = c->rule_items[ri]->clauses; cl; cl = cl->next) {
+            if (strcmp(cl->name, "for") != 0 || cl->args[0]->kind != E_NAME)
+                continue;
+            const dn__expr *a = cl->args[0];
+            dn__role other = name_eq(a->name, a->name_len, "device") ? DN__ROLE_DEVICE
+                             : name_eq(a->name, a->name_len, "ip")   ? DN__ROLE_IP
+                                                                     : DN__ROLE_SRC;
+            if (dn__role_kind(other) != k) {
+                static const char *const kinds[] = {"account", "device", "ip"};
+                diag(c, &r->sp, "hits_other_kind", "hits() counts rules of the same entity kind",
+                     "rule '%s' fires for %s entities, this rule for %s entities", rn,
+                     kinds[dn__role_kind(other)], kinds[k]);
+                return T_ERROR;
+            }
+        }
         if (!ok)
             return T_ERROR;
         e->num = (double)w;

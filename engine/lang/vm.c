@@ -536,12 +536,18 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             sp->is_missing = !x->pre;
             sp++;
             break;
-        case OP_AGE:
-            *sp = (dn__value){.type = T_DURATION, .is_missing = !x->pre};
-            if (x->pre)
+        case OP_AGE: {
+            /* the event's own customer.opened (the src customer) wins over what state held */
+            const dn_customer *cu = &sc->ev->customer;
+            bool is_own = x->role == DN__ROLE_SRC && cu->has_opened;
+            *sp = (dn__value){.type = T_DURATION, .is_missing = !x->pre && !is_own};
+            if (is_own)
+                sp->v.i = now - cu->opened_ms;
+            else if (x->pre)
                 sp->v.i = now - x->pre->opened_ms;
             sp++;
             break;
+        }
         case OP_FIRST_SEEN:
             *sp = (dn__value){.type = T_TIME, .is_missing = !x->pre};
             if (x->pre)

@@ -103,6 +103,9 @@ static const golden cases[] = {
     {HDR RULE("dst in $wallets"), "unknown_list", "$wallets", "unknown list '$wallets'", NULL,
      NULL},
     {HDR RULE("hits(nope, 7d) > 1"), "unknown_rule", "nope", "unknown rule 'nope'", NULL, NULL},
+    {HDR RULE_FOR("device", "true") "rule q \"d\" {\n on transfer\n for src\n when hits(r, 1d) > "
+                                    "0\n score 1\n}\n",
+     "hits_other_kind", "r, 1d", "rule 'r' fires for device entities", NULL, NULL},
     {HDR RULE("amount > 1 EUR") "typology t \"d\" {\n rules r, q\n window 7d\n threshold 1\n}\n",
      "unknown_rule", "q\n", "unknown rule 'q'", NULL, NULL},
     {HDR RULE("amount > 1 EUR") RULE("amount > 2 EUR"), "duplicate_name",

@@ -44,13 +44,13 @@ typedef struct dn__span {
 
 /* ---- diagnostics (diag.c) ----------------------------------------------------------------- */
 
-dn_diags *dn__diags_new(void);
+dn_diags *dn__lang_diags_new(void);
 /* Adds a diagnostic at span (line/col 0 when span is NULL or has no source) for file `file`.
  * Returns 0 or DN_ENOMEM. */
-int dn__diag_add(dn_diags *d, const dn__span *sp, const char *file, const char *code,
-                 const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-void dn__diags_sort(dn_diags *d);
-bool dn__diags_oom(const dn_diags *d);
+int dn__lang_diag_add(dn_diags *d, const dn__span *sp, const char *file, const char *code,
+                      const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void dn__lang_diags_sort(dn_diags *d);
+bool dn__lang_diags_oom(const dn_diags *d);
 /* Edit distance based suggestion: the candidate closest to name (distance <= max(1, len/3)), or
  * NULL. */
 const char *dn__lang_suggest(const char *name, const char *const *cands, size_t n);
@@ -109,8 +109,8 @@ typedef struct dn__lexer {
     int err; /* DN_ENOMEM once allocation failed */
 } dn__lexer;
 
-void dn__lexer_init(dn__lexer *lx, const dn__src *src, dn__arena *a, dn_diags *d);
-void dn__lexer_next(dn__lexer *lx, dn__token *out);
+void dn__lang_lexer_init(dn__lexer *lx, const dn__src *src, dn__arena *a, dn_diags *d);
+void dn__lang_lexer_next(dn__lexer *lx, dn__token *out);
 
 /* ---- types -------------------------------------------------------------------------------- */
 
@@ -130,7 +130,7 @@ typedef enum dn__type {
     T_NAME /* a bare name as a function argument (distinct field, rule id) */
 } dn__type;
 
-const char *dn__type_name(dn__type t);
+const char *dn__lang_type_name(dn__type t);
 
 /* ---- values ------------------------------------------------------------------------------- */
 
@@ -227,10 +227,10 @@ typedef enum dn__field_id {
         F_COUNT_
 } dn__field_id;
 
-extern const char *const dn__field_names[F_COUNT_];
-extern const dn__type dn__field_types[F_COUNT_];
+extern const char *const dn__lang_field_names[F_COUNT_];
+extern const dn__type dn__lang_field_types[F_COUNT_];
 /* True for fields whose value does not depend on the role (prefilter and regex cache apply). */
-static inline bool dn__field_is_fixed(int f)
+static inline bool dn__lang_field_is_fixed(int f)
 {
     return f != F_COUNTERPARTY && f != F_COUNTERPARTY_COUNTRY;
 }
@@ -268,7 +268,7 @@ typedef struct dn__item {
 } dn__item;
 
 /* Parses one file; appends its items to *items (in order). Returns 0 or DN_ENOMEM. */
-int dn__parse_file(const dn__src *src, dn__arena *a, dn_diags *d, dn__item ***tail);
+int dn__lang_parse_file(const dn__src *src, dn__arena *a, dn_diags *d, dn__item ***tail);
 
 /* ---- sets (lists.c) ----------------------------------------------------------------------- */
 
@@ -281,12 +281,13 @@ typedef struct dn__set {
     const char *src_text; /* `$scam.hotspots` or the literal's text, for because strings */
 } dn__set;
 
-bool dn__set_has_str(const dn__set *s, dn_str v);
-bool dn__set_has_num(const dn__set *s, double v);
+bool dn__lang_set_has_str(const dn__set *s, dn_str v);
+bool dn__lang_set_has_num(const dn__set *s, double v);
 /* Builds a string set from a list file's text (one value a line, # comments, trimmed). */
-int dn__set_from_text(dn__arena *a, const char *text, size_t len, dn__set *out);
+int dn__lang_set_from_text(dn__arena *a, const char *text, size_t len, dn__set *out);
 /* Builds a set from values (all strings or all numbers). */
-int dn__set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bool is_num, dn__set *out);
+int dn__lang_set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bool is_num,
+                             dn__set *out);
 
 /* ---- rates and currencies (rates.c) ------------------------------------------------------- */
 
@@ -295,13 +296,14 @@ typedef struct dn__rate {
     double rate; /* to base */
 } dn__rate;
 
-int dn__currency_digits(const char *code);
+int dn__lang_currency_digits(const char *code);
 /* Converts a literal of `major` units of currency into base minor units; false when the rate
  * table lacks the currency. */
-bool dn__money_literal(const dn_ruleset *rs, const char *currency, double major, int64_t *out);
-bool dn__currency_code_ok(const char *s, size_t len);
+bool dn__lang_money_literal(const dn_ruleset *rs, const char *currency, double major, int64_t *out);
+bool dn__lang_currency_code_ok(const char *s, size_t len);
 /* Parses rates.csv; diagnostics name the file and line. Returns 0 or DN_ENOMEM. */
-int dn__rates_parse(const dn__src *src, dn__arena *a, dn_diags *d, dn__rate **out, uint32_t *count);
+int dn__lang_rates_parse(const dn__src *src, dn__arena *a, dn_diags *d, dn__rate **out,
+                         uint32_t *count);
 
 /* ---- regexes (regex.c) -------------------------------------------------------------------- */
 
@@ -320,11 +322,11 @@ typedef struct dn__field_db {
 } dn__field_db;
 
 /* Compiles a regex with PCRE2 (+JIT). On a bad pattern sets *errmsg (arena) and *erroff. */
-int dn__regex_compile(dn__arena *a, dn__regex *re, const char **errmsg, size_t *erroff);
+int dn__lang_regex_compile(dn__arena *a, dn__regex *re, const char **errmsg, size_t *erroff);
 /* Builds one vectorscan database per field from the fixed-field regexes. Returns 0 or
  * DN_ENOMEM. */
-int dn__regex_build_prefilter(dn_ruleset *rs);
-void dn__regex_free_all(dn_ruleset *rs);
+int dn__lang_regex_build_prefilter(dn_ruleset *rs);
+void dn__lang_regex_free_all(dn_ruleset *rs);
 
 /* ---- programs (codegen.c / vm.c) ---------------------------------------------------------- */
 
@@ -437,14 +439,14 @@ typedef struct dn__compiler {
 } dn__compiler;
 
 /* check.c */
-int dn__check(dn__compiler *c);
+int dn__lang_check(dn__compiler *c);
 /* fold.c: folds constant arithmetic and builtins in place; reorders `and` by cost. */
-void dn__fold(dn__compiler *c, dn__expr *e);
-int dn__expr_cost(const dn__expr *e);
-bool dn__value_arith(int op, const dn__value *l, const dn__value *r, dn__value *out);
+void dn__lang_fold(dn__compiler *c, dn__expr *e);
+int dn__lang_expr_cost(const dn__expr *e);
+bool dn__lang_value_arith(int op, const dn__value *l, const dn__value *r, dn__value *out);
 /* codegen.c */
-int dn__codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out);
-/* Function ids of E_CALL nodes (check.c), in dn__fn_names order. */
+int dn__lang_codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out);
+/* Function ids of E_CALL nodes (check.c), in dn__lang_fn_names order. */
 enum dn__fn_id {
     FN_COUNT,
     FN_SUM,
@@ -468,13 +470,13 @@ enum dn__fn_id {
     FN_ABS,
     FN_COUNT_
 };
-extern const char *const dn__fn_names[FN_COUNT_];
+extern const char *const dn__lang_fn_names[FN_COUNT_];
 /* explain.c */
 /* Formats v as an analyst reads it ("5400.00 EUR", "3d 4h", "\"KH\"", ISO time); returns
  * the length written (NUL-terminated, truncated to cap). */
-size_t dn__value_format(const dn_ruleset *rs, const dn__value *v, char *buf, size_t cap);
+size_t dn__lang_value_format(const dn_ruleset *rs, const dn__value *v, char *buf, size_t cap);
 /* One because string for a witness site with its operand values; returns its length. */
-size_t dn__explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
-                        const dn__value *r, char *buf, size_t cap);
+size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
+                             const dn__value *r, char *buf, size_t cap);
 
 #endif

@@ -32,24 +32,24 @@
 
 #define DAY_MS 86400000LL
 
-const char *const dn__fn_names[FN_COUNT_] = {
+const char *const dn__lang_fn_names[FN_COUNT_] = {
     "count",    "sum",        "avg",        "max",      "min",
     "distinct", "pair_count", "pair_sum",   "pair_max", "new_counterparty",
     "age",      "first_seen", "since_last", "hits",     "now",
     "hour",     "year",       "lower",      "len",      "abs"};
 
-const char *const dn__field_names[F_COUNT_] = {
+const char *const dn__lang_field_names[F_COUNT_] = {
 #define DN__FIELD_NAME(id, name, type) name,
     DN__FIELD_MAP(DN__FIELD_NAME)
 #undef DN__FIELD_NAME
 };
-const dn__type dn__field_types[F_COUNT_] = {
+const dn__type dn__lang_field_types[F_COUNT_] = {
 #define DN__FIELD_TYPE(id, name, type) type,
     DN__FIELD_MAP(DN__FIELD_TYPE)
 #undef DN__FIELD_TYPE
 };
 
-const char *dn__type_name(dn__type t)
+const char *dn__lang_type_name(dn__type t)
 {
     static const char *const n[] = {"error",
                                     "bool",
@@ -77,7 +77,7 @@ static void diag(dn__compiler *c, const dn__span *sp, const char *code, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (dn__diag_add(c->d, sp, NULL, code, hint, "%s", msg))
+    if (dn__lang_diag_add(c->d, sp, NULL, code, hint, "%s", msg))
         c->err = DN_ENOMEM;
 }
 
@@ -215,7 +215,7 @@ static bool check_window(dn__compiler *c, dn__expr *e, int64_t *ms)
     if (!is_window(e) || e->val.v.i <= 0) {
         diag(c, &e->sp, "bad_window", "write a duration such as 24h, 7d or 90m",
              "expected a positive duration for the window, found %s",
-             t == T_DURATION ? "a duration that is not positive" : dn__type_name(t));
+             t == T_DURATION ? "a duration that is not positive" : dn__lang_type_name(t));
         return false;
     }
     *ms = e->val.v.i;
@@ -274,12 +274,12 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
 {
     int fn = -1;
     for (int i = 0; i < FN_COUNT_; i++)
-        if (name_eq(e->name, e->name_len, dn__fn_names[i]))
+        if (name_eq(e->name, e->name_len, dn__lang_fn_names[i]))
             fn = i;
     char nm[80];
     snprintf(nm, sizeof(nm), "%.*s", (int)e->name_len, e->name);
     if (fn < 0) {
-        const char *s = dn__lang_suggest(nm, dn__fn_names, FN_COUNT_);
+        const char *s = dn__lang_suggest(nm, dn__lang_fn_names, FN_COUNT_);
         char hint[160];
         if (s)
             snprintf(hint, sizeof(hint), "did you mean %s?", s);
@@ -351,7 +351,7 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
             dn__type wt = check_expr(c, e->where, wx);
             if (wt != T_ERROR && wt != T_BOOL) {
                 diag(c, &e->where->sp, "type_mismatch", NULL,
-                     "a where-filter must be a condition (bool), found %s", dn__type_name(wt));
+                     "a where-filter must be a condition (bool), found %s", dn__lang_type_name(wt));
                 ok = false;
             } else if (wt == T_ERROR) {
                 ok = false;
@@ -480,12 +480,12 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
             if (t == T_NUMBER || t == T_MONEY || t == T_DURATION)
                 return t;
             diag(c, &e->kids[0]->sp, "type_mismatch", NULL,
-                 "abs() takes a number, money or duration, found %s", dn__type_name(t));
+                 "abs() takes a number, money or duration, found %s", dn__lang_type_name(t));
             return T_ERROR;
         }
         if (t != want) {
             diag(c, &e->kids[0]->sp, "type_mismatch", usage[fn], "%s() takes a %s, found %s", nm,
-                 dn__type_name(want), dn__type_name(t));
+                 dn__lang_type_name(want), dn__lang_type_name(t));
             return T_ERROR;
         }
         return fn == FN_LOWER ? T_STRING : T_NUMBER;
@@ -499,7 +499,7 @@ static dn__type check_name(dn__compiler *c, dn__expr *e, ctx x)
     char nm[128];
     snprintf(nm, sizeof(nm), "%.*s", (int)e->name_len, e->name);
     for (int i = 0; i < F_COUNT_; i++) {
-        if (strcmp(nm, dn__field_names[i]) == 0) {
+        if (strcmp(nm, dn__lang_field_names[i]) == 0) {
             if (x.is_const) {
                 diag(c, &e->sp, "not_constant", NULL,
                      "a param value must be a constant; '%s' is an event field", nm);
@@ -507,7 +507,7 @@ static dn__type check_name(dn__compiler *c, dn__expr *e, ctx x)
             }
             e->kind = E_FIELD;
             e->ival = i;
-            return dn__field_types[i];
+            return dn__lang_field_types[i];
         }
     }
     static const char *const bare[] = {"new_counterparty", "age", "first_seen", "now"};
@@ -521,7 +521,7 @@ static dn__type check_name(dn__compiler *c, dn__expr *e, ctx x)
     const char *cands[F_COUNT_ + 8];
     size_t n = 0;
     for (int i = 0; i < F_COUNT_; i++)
-        cands[n++] = dn__field_names[i];
+        cands[n++] = dn__lang_field_names[i];
     for (size_t i = 0; i < 4; i++)
         cands[n++] = bare[i];
     const char *s = dn__lang_suggest(nm, cands, n);
@@ -534,7 +534,7 @@ static dn__type check_name(dn__compiler *c, dn__expr *e, ctx x)
         snprintf(hint, sizeof(hint), "fields the schema does not name are read as attrs.%s", nm);
     bool is_fn = false;
     for (int i = 0; i < FN_COUNT_; i++)
-        is_fn |= strcmp(nm, dn__fn_names[i]) == 0;
+        is_fn |= strcmp(nm, dn__lang_fn_names[i]) == 0;
     if (is_fn)
         diag(c, &e->sp, "bad_arity", NULL, "'%s' is a function: call it with arguments", nm);
     else
@@ -624,7 +624,7 @@ static dn__type check_list(dn__compiler *c, dn__expr *e, ctx x)
         }
         if ((t != T_STRING && t != T_NUMBER) || e->kids[i]->kind != E_CONST) {
             diag(c, &e->kids[i]->sp, "type_mismatch", NULL,
-                 "list items must be strings or numbers, found %s", dn__type_name(t));
+                 "list items must be strings or numbers, found %s", dn__lang_type_name(t));
             ok = false;
             continue;
         }
@@ -632,8 +632,8 @@ static dn__type check_list(dn__compiler *c, dn__expr *e, ctx x)
             et = t;
         else if (t != et) {
             diag(c, &e->kids[i]->sp, "type_mismatch", NULL,
-                 "a list holds one type: this item is a %s, the first a %s", dn__type_name(t),
-                 dn__type_name(et));
+                 "a list holds one type: this item is a %s, the first a %s", dn__lang_type_name(t),
+                 dn__lang_type_name(et));
             ok = false;
             continue;
         }
@@ -660,7 +660,7 @@ static dn__type check_list(dn__compiler *c, dn__expr *e, ctx x)
         c->set_cap = nc;
     }
     dn__set *set = &rs->sets[rs->set_count];
-    if (dn__set_from_values(c->a, vals, e->kid_count, et == T_NUMBER, set)) {
+    if (dn__lang_set_from_values(c->a, vals, e->kid_count, et == T_NUMBER, set)) {
         free(vals);
         c->err = DN_ENOMEM;
         return T_ERROR;
@@ -705,7 +705,7 @@ static dn__type check_regex(dn__compiler *c, dn__expr *e, int subject_field)
     r->field = subject_field;
     const char *msg = NULL;
     size_t off = 0;
-    int rc = dn__regex_compile(c->a, r, &msg, &off);
+    int rc = dn__lang_regex_compile(c->a, r, &msg, &off);
     if (rc == DN_ENOMEM) {
         c->err = rc;
         return T_ERROR;
@@ -840,7 +840,7 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             if (rt != T_ERROR)
                 diag(c, &r->sp, "type_mismatch", "write reference ~ /pattern/i",
                      "the right side of %s must be a regex literal /.../, found %s", op_text(op),
-                     dn__type_name(rt));
+                     dn__lang_type_name(rt));
             return T_ERROR;
         }
         if (x.is_const) {
@@ -853,10 +853,10 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
         }
         if (lt != T_STRING && lt != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", NULL, "%s matches a string, found %s on its left",
-                 op_text(op), dn__type_name(lt));
+                 op_text(op), dn__lang_type_name(lt));
             return T_ERROR;
         }
-        int field = l->kind == E_FIELD && dn__field_is_fixed((int)l->ival) ? (int)l->ival : -1;
+        int field = l->kind == E_FIELD && dn__lang_field_is_fixed((int)l->ival) ? (int)l->ival : -1;
         if (check_regex(c, r, field) == T_ERROR)
             return T_ERROR;
         return T_BOOL;
@@ -870,7 +870,7 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             return T_ERROR;
         if (rt != T_LIST_STR && rt != T_LIST_NUM) {
             diag(c, &r->sp, "type_mismatch", "write x in [\"a\", \"b\"] or x in $list",
-                 "the right side of 'in' must be a list, found %s", dn__type_name(rt));
+                 "the right side of 'in' must be a list, found %s", dn__lang_type_name(rt));
             return T_ERROR;
         }
         dn__type et = rt == T_LIST_STR ? T_STRING : T_NUMBER;
@@ -885,7 +885,7 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
         }
         if (lt != et && lt != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", NULL, "'in' looks for a %s in a %s, found %s",
-                 dn__type_name(et), dn__type_name(rt), dn__type_name(lt));
+                 dn__lang_type_name(et), dn__lang_type_name(rt), dn__lang_type_name(lt));
             return T_ERROR;
         }
         return T_BOOL;
@@ -905,12 +905,12 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             t != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch",
                  "attributes compare with numbers, strings and bools",
-                 "cannot compare an attribute with %s", dn__type_name(t));
+                 "cannot compare an attribute with %s", dn__lang_type_name(t));
             return T_ERROR;
         }
         if (ok && op != TK_EQ && op != TK_NE && !is_ordered(t) && t != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", "use == or !=", "cannot order %s values with %s",
-                 dn__type_name(t), op_text(op));
+                 dn__lang_type_name(t), op_text(op));
             return T_ERROR;
         }
         if (ok && (t == T_LIST_STR || t == T_LIST_NUM || t == T_REGEX)) {
@@ -924,8 +924,8 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
                 money_hint(c, lt == T_NUMBER ? l : r, hint, sizeof(hint));
                 h = hint;
             }
-            diag(c, &e->op_sp, "type_mismatch", h, "cannot compare %s with %s", dn__type_name(lt),
-                 dn__type_name(rt));
+            diag(c, &e->op_sp, "type_mismatch", h, "cannot compare %s with %s",
+                 dn__lang_type_name(lt), dn__lang_type_name(rt));
             return T_ERROR;
         }
         check_type_literal(c, l, r);
@@ -945,7 +945,7 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             h = hint;
         }
         diag(c, &e->op_sp, "type_mismatch", h, "cannot apply %s to %s and %s", op_text(op),
-             dn__type_name(lt), dn__type_name(rt));
+             dn__lang_type_name(lt), dn__lang_type_name(rt));
     }
     return t;
 }
@@ -959,7 +959,7 @@ static dn__type check_expr_inner(dn__compiler *c, dn__expr *e, ctx x)
             memcpy(code, e->name, 3);
             code[3] = '\0';
             int64_t v;
-            if (!dn__money_literal(c->rs, code, e->num, &v)) {
+            if (!dn__lang_money_literal(c->rs, code, e->num, &v)) {
                 char hint[128];
                 snprintf(hint, sizeof(hint), "add a row %s,RATE to rates.csv beside the rules",
                          code);
@@ -982,7 +982,7 @@ static dn__type check_expr_inner(dn__compiler *c, dn__expr *e, ctx x)
     case E_PARAM:
         return check_param(c, e, x);
     case E_FIELD:
-        return dn__field_types[e->ival];
+        return dn__lang_field_types[e->ival];
     case E_ATTR:
         if (x.is_const) {
             diag(c, &e->sp, "not_constant", NULL, "a param value must be a constant");
@@ -998,7 +998,7 @@ static dn__type check_expr_inner(dn__compiler *c, dn__expr *e, ctx x)
         if (t == T_ERROR)
             return T_ERROR;
         if (t != T_NUMBER && t != T_MONEY && t != T_DURATION) {
-            diag(c, &e->sp, "type_mismatch", NULL, "cannot negate %s", dn__type_name(t));
+            diag(c, &e->sp, "type_mismatch", NULL, "cannot negate %s", dn__lang_type_name(t));
             return T_ERROR;
         }
         return t;
@@ -1019,7 +1019,7 @@ static dn__type check_expr_inner(dn__compiler *c, dn__expr *e, ctx x)
                      e->kind == E_AND  ? "and"
                      : e->kind == E_OR ? "or"
                                        : "not",
-                     dn__type_name(t));
+                     dn__lang_type_name(t));
                 res = T_ERROR;
             }
         }
@@ -1039,7 +1039,7 @@ static dn__type check_expr(dn__compiler *c, dn__expr *e, ctx x)
         return T_ERROR;
     e->type = check_expr_inner(c, e, x);
     if (e->type != T_ERROR)
-        dn__fold(c, e);
+        dn__lang_fold(c, e);
     return e->type;
 }
 
@@ -1221,7 +1221,7 @@ static void check_rule(dn__compiler *c, uint32_t ri)
         dn__type t = check_expr(c, w, (ctx){0});
         if (t != T_ERROR && t != T_BOOL) {
             diag(c, &w->sp, "type_mismatch", "compare it: x > 0, x == \"...\"",
-                 "'when' needs a condition (bool), found %s", dn__type_name(t));
+                 "'when' needs a condition (bool), found %s", dn__lang_type_name(t));
             return;
         }
         if (t == T_ERROR)
@@ -1353,7 +1353,7 @@ static int push_item(dn__compiler *c, dn__item ***arr, uint32_t *n, uint32_t *ca
     return 0;
 }
 
-int dn__check(dn__compiler *c)
+int dn__lang_check(dn__compiler *c)
 {
     dn_ruleset *rs = c->rs;
     uint32_t pcap = 0, lcap = 0, rcap = 0, tcap = 0, nrules = 0, ntyp = 0;
@@ -1426,7 +1426,7 @@ int dn__check(dn__compiler *c)
         rs->version = "";
     }
     if (base) {
-        if (!dn__currency_code_ok(base->text, strlen(base->text)))
+        if (!dn__lang_currency_code_ok(base->text, strlen(base->text)))
             diag(c, &base->name_sp, "bad_currency", "write base EUR",
                  "'%s' is not an ISO 4217 currency code", base->text);
         else
@@ -1437,7 +1437,7 @@ int dn__check(dn__compiler *c)
     }
     if (!rs->base[0])
         memcpy(rs->base, "EUR", 4);
-    rs->base_digits = dn__currency_digits(rs->base);
+    rs->base_digits = dn__lang_currency_digits(rs->base);
     if (memory) {
         int64_t ms;
         if (check_window(c, memory->value, &ms))
@@ -1503,7 +1503,7 @@ int dn__check(dn__compiler *c)
             rs->sets = ns;
             c->set_cap = nc;
         }
-        rc = dn__set_from_text(c->a, text, len, &rs->sets[rs->set_count]);
+        rc = dn__lang_set_from_text(c->a, text, len, &rs->sets[rs->set_count]);
         if (c->hash_cb)
             c->hash_cb(c->hash_ctx, text, len);
         free(text);

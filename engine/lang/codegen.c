@@ -301,7 +301,7 @@ static void gen_expr(gen *g, dn__expr *e)
     }
 }
 
-int dn__codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out)
+int dn__lang_codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out)
 {
     memset(out, 0, sizeof(*out));
     gen g = {.c = c, .p = out, .witness = witness};

@@ -4,7 +4,7 @@
  * A dn_diags owns every string of its diagnostics in its own arena (independent of the rule
  * set's, so diagnostics outlive a failed compile). Once an allocation fails the collection is
  * marked out of memory and later additions are dropped; the compiler then returns DN_ENOMEM.
- * Order: dn__diags_sort sorts by file, line, column, then insertion order (stable).
+ * Order: dn__lang_diags_sort sorts by file, line, column, then insertion order (stable).
  */
 #define _GNU_SOURCE /* qsort_r */
 #include "lang/ast.h"
@@ -22,7 +22,7 @@ struct dn_diags {
     bool is_oom;
 };
 
-dn_diags *dn__diags_new(void)
+dn_diags *dn__lang_diags_new(void)
 {
     dn_diags *d = calloc(1, sizeof(*d));
     if (!d)
@@ -31,7 +31,7 @@ dn_diags *dn__diags_new(void)
     return d;
 }
 
-bool dn__diags_oom(const dn_diags *d)
+bool dn__lang_diags_oom(const dn_diags *d)
 {
     return d->is_oom;
 }
@@ -71,8 +71,8 @@ static const char *line_of(const dn__span *sp)
     return t + b == t + e ? "" : t + b;
 }
 
-int dn__diag_add(dn_diags *d, const dn__span *sp, const char *file, const char *code,
-                 const char *hint, const char *fmt, ...)
+int dn__lang_diag_add(dn_diags *d, const dn__span *sp, const char *file, const char *code,
+                      const char *hint, const char *fmt, ...)
 {
     if (d->is_oom)
         return DN_ENOMEM;
@@ -138,7 +138,7 @@ static int cmp_diag(const void *pa, const void *pb, void *arg)
     return a < b ? -1 : a > b;
 }
 
-void dn__diags_sort(dn_diags *d)
+void dn__lang_diags_sort(dn_diags *d)
 {
     if (!d || d->count < 2)
         return;

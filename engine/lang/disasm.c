@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const dn__opcode_names[OP_COUNT_] = {
+const char *const dn__lang_opcode_names[OP_COUNT_] = {
 #define DN__OPCODE_NAME(name, operands, doc) #name,
     DN__OPCODE_MAP(DN__OPCODE_NAME)
 #undef DN__OPCODE_NAME
@@ -59,15 +59,15 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
     char val[256];
     for (uint32_t pc = 0; pc < p->len; pc++) {
         const dn__insn *in = &p->code[pc];
-        fprintf(out, "  %04u  %-10s", pc, dn__opcode_names[in->op]);
+        fprintf(out, "  %04u  %-10s", pc, dn__lang_opcode_names[in->op]);
         const dn__site *site = p->site_count && in->c < p->site_count ? &p->sites[in->c] : NULL;
         switch ((dn__opcode)in->op) {
         case OP_CONST:
-            dn__value_format(rs, &p->consts[in->b], val, sizeof(val));
+            dn__lang_value_format(rs, &p->consts[in->b], val, sizeof(val));
             fprintf(out, "#%u        ; %s", in->b, val);
             break;
         case OP_FIELD:
-            fprintf(out, "%-10u ; %s", in->b, dn__field_names[in->b]);
+            fprintf(out, "%-10u ; %s", in->b, dn__lang_field_names[in->b]);
             break;
         case OP_ATTR:
             fprintf(out, "#%u        ; attrs.%.*s", in->b, (int)p->consts[in->b].v.s.len,
@@ -93,7 +93,7 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
                     p->consts[in->c].v.i);
             break;
         case OP_CALL:
-            fprintf(out, "a=%-8u ; %s()", in->a, dn__fn_names[in->a]);
+            fprintf(out, "a=%-8u ; %s()", in->a, dn__lang_fn_names[in->a]);
             break;
         case OP_CMP:
             fprintf(out, "op=%-7s ; %s %s", cmp_name(in->a), site ? site->left_text : "",

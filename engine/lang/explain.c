@@ -142,7 +142,7 @@ static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
     }
 }
 
-size_t dn__value_format(const dn_ruleset *rs, const dn__value *v, char *buf, size_t cap)
+size_t dn__lang_value_format(const dn_ruleset *rs, const dn__value *v, char *buf, size_t cap)
 {
     out o = {buf, cap, 0};
     if (cap)
@@ -167,8 +167,8 @@ static void put_src(out *o, const char *s)
     }
 }
 
-size_t dn__explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
-                        const dn__value *r, char *buf, size_t cap)
+size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
+                             const dn__value *r, char *buf, size_t cap)
 {
     out o = {buf, cap, 0};
     if (cap)

@@ -6,7 +6,7 @@
  * by their folded values and money literals converted to base minor units, so
  * `$mule.out_ratio * 2000 EUR` is one constant in the program.
  *
- * Arithmetic semantics (dn__value_arith): money, duration and time are int64; numbers double;
+ * Arithmetic semantics (dn__lang_value_arith): money, duration and time are int64; numbers double;
  * money*number and money/number round half away from zero; division by zero or an int64
  * overflow makes the result missing (so the comparison reading it is false).
  *
@@ -28,7 +28,7 @@ static bool d2i(double d, int64_t *out)
     return true;
 }
 
-bool dn__value_arith(int op, const dn__value *l, const dn__value *r, dn__value *out)
+bool dn__lang_value_arith(int op, const dn__value *l, const dn__value *r, dn__value *out)
 {
     memset(out, 0, sizeof(*out));
     if (l->is_missing || (r && r->is_missing))
@@ -91,7 +91,7 @@ bool dn__value_arith(int op, const dn__value *l, const dn__value *r, dn__value *
     return ok;
 }
 
-int dn__expr_cost(const dn__expr *e)
+int dn__lang_expr_cost(const dn__expr *e)
 {
     int c = 0;
     switch (e->kind) {
@@ -112,7 +112,7 @@ int dn__expr_cost(const dn__expr *e)
         c = 1;
     }
     for (uint32_t i = 0; i < e->kid_count; i++)
-        c += dn__expr_cost(e->kids[i]);
+        c += dn__lang_expr_cost(e->kids[i]);
     return c;
 }
 
@@ -140,7 +140,7 @@ static void reorder_and(dn__compiler *c, dn__expr *e)
     flatten_and(e, ops, &n);
     int costs[64];
     for (uint32_t i = 0; i < n; i++)
-        costs[i] = dn__expr_cost(ops[i]);
+        costs[i] = dn__lang_expr_cost(ops[i]);
     for (uint32_t i = 1; i < n; i++) { /* stable insertion sort */
         dn__expr *x = ops[i];
         int cx = costs[i];
@@ -172,7 +172,7 @@ static void reorder_and(dn__compiler *c, dn__expr *e)
     e->kids[1] = ops[n - 1];
 }
 
-void dn__fold(dn__compiler *c, dn__expr *e)
+void dn__lang_fold(dn__compiler *c, dn__expr *e)
 {
     if (e->kind == E_AND && e->type == T_BOOL) {
         reorder_and(c, e);
@@ -180,7 +180,7 @@ void dn__fold(dn__compiler *c, dn__expr *e)
     }
     if (e->kind == E_UNARY && e->kids[0]->kind == E_CONST) {
         dn__value v;
-        if (dn__value_arith(TK_MINUS, &e->kids[0]->val, NULL, &v)) {
+        if (dn__lang_value_arith(TK_MINUS, &e->kids[0]->val, NULL, &v)) {
             e->kind = E_CONST;
             e->val = v;
             e->kid_count = 0;
@@ -191,7 +191,7 @@ void dn__fold(dn__compiler *c, dn__expr *e)
         e->kids[1]->kind == E_CONST &&
         (e->op == TK_PLUS || e->op == TK_MINUS || e->op == TK_STAR || e->op == TK_SLASH)) {
         dn__value v;
-        if (dn__value_arith(e->op, &e->kids[0]->val, &e->kids[1]->val, &v)) {
+        if (dn__lang_value_arith(e->op, &e->kids[0]->val, &e->kids[1]->val, &v)) {
             e->kind = E_CONST;
             e->val = v;
             e->kid_count = 0;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void dn__lexer_init(dn__lexer *lx, const dn__src *src, dn__arena *a, dn_diags *d)
+void dn__lang_lexer_init(dn__lexer *lx, const dn__src *src, dn__arena *a, dn_diags *d)
 {
     memset(lx, 0, sizeof(*lx));
     lx->src = src;
@@ -60,7 +60,7 @@ static bool is_ident_char(int c)
 static void lex_error(dn__lexer *lx, const dn__span *sp, const char *code, const char *hint,
                       const char *msg)
 {
-    if (dn__diag_add(lx->diags, sp, NULL, code, hint, "%s", msg))
+    if (dn__lang_diag_add(lx->diags, sp, NULL, code, hint, "%s", msg))
         lx->err = DN_ENOMEM;
 }
 
@@ -226,7 +226,7 @@ static void lex_number(dn__lexer *lx, dn__token *t)
     t->ival = v >= 9.2e18 ? INT64_MAX : (int64_t)llround(v);
 }
 
-void dn__lexer_next(dn__lexer *lx, dn__token *t)
+void dn__lang_lexer_next(dn__lexer *lx, dn__token *t)
 {
     memset(t, 0, sizeof(*t));
     for (;;) {

@@ -55,7 +55,7 @@ static int build_str(dn__arena *a, pair *ps, uint32_t n, dn__set *out)
     return 0;
 }
 
-int dn__set_from_text(dn__arena *a, const char *text, size_t len, dn__set *out)
+int dn__lang_set_from_text(dn__arena *a, const char *text, size_t len, dn__set *out)
 {
     memset(out, 0, sizeof(*out));
     uint32_t n = 0, cap = 64;
@@ -101,7 +101,8 @@ done:
     return rc;
 }
 
-int dn__set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bool is_num, dn__set *out)
+int dn__lang_set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bool is_num,
+                             dn__set *out)
 {
     memset(out, 0, sizeof(*out));
     if (is_num) {
@@ -127,7 +128,7 @@ int dn__set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bool is
     return rc;
 }
 
-bool dn__set_has_str(const dn__set *s, dn_str v)
+bool dn__lang_set_has_str(const dn__set *s, dn_str v)
 {
     if (s->is_num || !v.ptr)
         return false;
@@ -146,7 +147,7 @@ bool dn__set_has_str(const dn__set *s, dn_str v)
     return false;
 }
 
-bool dn__set_has_num(const dn__set *s, double v)
+bool dn__lang_set_has_num(const dn__set *s, double v)
 {
     if (!s->is_num)
         return false;

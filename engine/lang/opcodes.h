@@ -56,6 +56,6 @@ typedef enum dn__opcode {
         OP_COUNT_
 } dn__opcode;
 
-extern const char *const dn__opcode_names[OP_COUNT_];
+extern const char *const dn__lang_opcode_names[OP_COUNT_];
 
 #endif

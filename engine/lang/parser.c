@@ -42,7 +42,7 @@ typedef struct parser {
 static void next(parser *p)
 {
     p->cur = p->nxt;
-    dn__lexer_next(&p->lx, &p->nxt);
+    dn__lang_lexer_next(&p->lx, &p->nxt);
     if (p->lx.err)
         p->err = p->lx.err;
 }
@@ -98,8 +98,8 @@ static void expected(parser *p, const char *what, const char *hint)
     if (p->cur.kind == TK_ERROR)
         return; /* the lexer already said why */
     char buf[64];
-    if (dn__diag_add(p->d, &p->cur.sp, NULL, "unexpected_token", hint, "expected %s, found %s",
-                     what, tok_desc(&p->cur, buf, sizeof(buf))))
+    if (dn__lang_diag_add(p->d, &p->cur.sp, NULL, "unexpected_token", hint, "expected %s, found %s",
+                          what, tok_desc(&p->cur, buf, sizeof(buf))))
         p->err = DN_ENOMEM;
 }
 
@@ -129,9 +129,9 @@ static dn__expr *parse_or(parser *p);
 static bool enter(parser *p)
 {
     if (p->depth >= MAX_DEPTH) {
-        if (!p->panic && dn__diag_add(p->d, &p->cur.sp, NULL, "too_deep",
-                                      "split the condition into several rules or params",
-                                      "expression nested more than %d levels deep", MAX_DEPTH))
+        if (!p->panic && dn__lang_diag_add(p->d, &p->cur.sp, NULL, "too_deep",
+                                           "split the condition into several rules or params",
+                                           "expression nested more than %d levels deep", MAX_DEPTH))
             p->err = DN_ENOMEM;
         p->panic = true;
         return false;
@@ -161,7 +161,7 @@ static bool add_kid(parser *p, dn__expr *e, dn__expr *k, uint32_t *cap)
 static bool is_currency_tok(const dn__token *t)
 {
     return t->kind == TK_IDENT && !t->newline_before && t->text_len == 3 &&
-           dn__currency_code_ok(t->text, 3);
+           dn__lang_currency_code_ok(t->text, 3);
 }
 
 static dn__expr *parse_primary(parser *p)
@@ -607,14 +607,14 @@ static void parse_block(parser *p, dn__item *it)
         next(p);
 }
 
-int dn__parse_file(const dn__src *src, dn__arena *a, dn_diags *d, dn__item ***tail)
+int dn__lang_parse_file(const dn__src *src, dn__arena *a, dn_diags *d, dn__item ***tail)
 {
     parser p;
     memset(&p, 0, sizeof(p));
     p.a = a;
     p.d = d;
-    dn__lexer_init(&p.lx, src, a, d);
-    dn__lexer_next(&p.lx, &p.nxt);
+    dn__lang_lexer_init(&p.lx, src, a, d);
+    dn__lang_lexer_next(&p.lx, &p.nxt);
     next(&p);
     p.cur.newline_before = true;
     while (!p.err && p.cur.kind != TK_EOF) {

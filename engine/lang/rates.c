@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dn__currency_digits(const char *code)
+int dn__lang_currency_digits(const char *code)
 {
     static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
                                        "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
@@ -31,7 +31,7 @@ int dn__currency_digits(const char *code)
     return 2;
 }
 
-bool dn__currency_code_ok(const char *s, size_t len)
+bool dn__lang_currency_code_ok(const char *s, size_t len)
 {
     if (len != 3)
         return false;
@@ -54,11 +54,13 @@ static void rate_diag(dn_diags *d, const dn__src *src, int line, const char *msg
         off++;
     }
     sp.off = (uint32_t)off;
-    if (dn__diag_add(d, &sp, NULL, "bad_rates", "rates.csv rows look like GBP,1.17", "%s", msg))
+    if (dn__lang_diag_add(d, &sp, NULL, "bad_rates", "rates.csv rows look like GBP,1.17", "%s",
+                          msg))
         *err = DN_ENOMEM;
 }
 
-int dn__rates_parse(const dn__src *src, dn__arena *a, dn_diags *d, dn__rate **out, uint32_t *count)
+int dn__lang_rates_parse(const dn__src *src, dn__arena *a, dn_diags *d, dn__rate **out,
+                         uint32_t *count)
 {
     int err = 0;
     uint32_t n = 0, cap = 16;
@@ -93,7 +95,7 @@ int dn__rates_parse(const dn__src *src, dn__arena *a, dn_diags *d, dn__rate **ou
             continue;
         }
         char *comma = strchr(row, ',');
-        if (!comma || comma - row != 3 || !dn__currency_code_ok(row, 3)) {
+        if (!comma || comma - row != 3 || !dn__lang_currency_code_ok(row, 3)) {
             rate_diag(d, src, line, "bad row: expected a currency code and a rate", &err);
             continue;
         }
@@ -162,7 +164,7 @@ int dn_ruleset_to_base(const dn_ruleset *rs, const char *currency, int64_t amoun
     long double rate;
     if (!rs || !currency || !find_rate(rs, currency, &rate))
         return DN_ENOENT;
-    int cd = dn__currency_digits(currency);
+    int cd = dn__lang_currency_digits(currency);
     long double v = snap((long double)amount_minor * rate * powl(10.0L, rs->base_digits - cd));
     if (v > 9.2e18L || v < -9.2e18L)
         return DN_EINVAL;
@@ -171,7 +173,7 @@ int dn_ruleset_to_base(const dn_ruleset *rs, const char *currency, int64_t amoun
 }
 
 /* Converts a literal of `major` units of currency to base minor units (false: unknown code). */
-bool dn__money_literal(const dn_ruleset *rs, const char *currency, double major, int64_t *out)
+bool dn__lang_money_literal(const dn_ruleset *rs, const char *currency, double major, int64_t *out)
 {
     long double rate;
     if (!find_rate(rs, currency, &rate))

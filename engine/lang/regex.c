@@ -14,7 +14,8 @@
  * pattern vectorscan rejects even in prefilter mode (back references, empty matches, ...) stays
  * out of the database and is always confirmed.
  *
- * Ownership: pcre2 codes and hs databases belong to the rule set; dn__regex_free_all frees them.
+ * Ownership: pcre2 codes and hs databases belong to the rule set; dn__lang_regex_free_all frees
+ * them.
  */
 #include "lang/ast.h"
 
@@ -39,7 +40,7 @@ static uint32_t pcre_flags(const char *f)
     return o;
 }
 
-int dn__regex_compile(dn__arena *a, dn__regex *re, const char **errmsg, size_t *erroff)
+int dn__lang_regex_compile(dn__arena *a, dn__regex *re, const char **errmsg, size_t *erroff)
 {
     int ec = 0;
     PCRE2_SIZE eo = 0;
@@ -94,7 +95,7 @@ static char *hs_pattern(const dn__regex *re)
     return p;
 }
 
-int dn__regex_build_prefilter(dn_ruleset *rs)
+int dn__lang_regex_build_prefilter(dn_ruleset *rs)
 {
     int rc = 0;
     uint32_t n = rs->regex_count;
@@ -159,7 +160,7 @@ done:
     return rc;
 }
 
-void dn__regex_free_all(dn_ruleset *rs)
+void dn__lang_regex_free_all(dn_ruleset *rs)
 {
     for (uint32_t i = 0; i < rs->regex_count; i++) {
         pcre2_code_free(rs->regexes[i].code);

@@ -42,7 +42,7 @@ static void ruleset_free(dn_ruleset *rs)
 {
     if (!rs)
         return;
-    dn__regex_free_all(rs);
+    dn__lang_regex_free_all(rs);
     dn__arena_destroy(&rs->arena);
     free(rs);
 }
@@ -140,12 +140,12 @@ static int finish(dn__compiler *c)
         dn__rule *r = &rs->rules[i];
         if (!r->when)
             continue;
-        if (dn__codegen(c, r->when, true, &r->prog))
+        if (dn__lang_codegen(c, r->when, true, &r->prog))
             return c->err;
     }
     for (int k = 0; k < DN__ENT_KIND_COUNT && !c->err; k++)
         for (uint32_t i = 0; i < rs->filter_count[k]; i++)
-            if (dn__codegen(c, rs->filters[k][i].expr, false, &rs->filters[k][i].prog))
+            if (dn__lang_codegen(c, rs->filters[k][i].expr, false, &rs->filters[k][i].prog))
                 return c->err;
     for (uint32_t i = 0; i < rs->rule_count; i++) {
         const dn__program *p = &rs->rules[i].prog;
@@ -160,7 +160,7 @@ static int finish(dn__compiler *c)
         for (uint32_t i = 0; i < rs->filter_count[k]; i++)
             if (rs->filters[k][i].prog.max_stack > rs->max_stack)
                 rs->max_stack = rs->filters[k][i].prog.max_stack;
-    return dn__regex_build_prefilter(rs);
+    return dn__lang_regex_build_prefilter(rs);
 }
 
 int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, dn_ruleset **out)
@@ -168,7 +168,7 @@ int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, 
     *out = NULL;
     if (diags)
         *diags = NULL;
-    dn_diags *d = dn__diags_new();
+    dn_diags *d = dn__lang_diags_new();
     dn_ruleset *rs = calloc(1, sizeof(*rs));
     int rc = 0;
     if (!d || !rs) {
@@ -198,7 +198,7 @@ int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, 
         s->len = srcs->rates_len;
         hash_piece(&hs, "rates.csv", 9);
         hash_piece(&hs, s->text, s->len);
-        rc = dn__rates_parse(s, &rs->arena, d, &rs->rates, &rs->rate_count);
+        rc = dn__lang_rates_parse(s, &rs->arena, d, &rs->rates, &rs->rate_count);
         if (rc)
             goto done;
     }
@@ -215,15 +215,15 @@ int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, 
             c.first_src = s;
         hash_piece(&hs, s->name, strlen(s->name));
         hash_piece(&hs, s->text, s->len);
-        rc = dn__parse_file(s, &rs->arena, d, &tail);
+        rc = dn__lang_parse_file(s, &rs->arena, d, &tail);
         if (rc)
             goto done;
     }
     c.items = items;
-    rc = dn__check(&c);
+    rc = dn__lang_check(&c);
     if (!rc && dn_diags_count(d) == 0)
         rc = finish(&c);
-    if (!rc && dn__diags_oom(d))
+    if (!rc && dn__lang_diags_oom(d))
         rc = DN_ENOMEM;
     if (rc)
         goto done;
@@ -236,7 +236,7 @@ int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, 
     rs = NULL;
 done:
     if (d)
-        dn__diags_sort(d);
+        dn__lang_diags_sort(d);
     ruleset_free(rs);
     if (diags)
         *diags = d;
@@ -349,9 +349,9 @@ int dn_ruleset_compile(const char *dir, dn_diags **diags, dn_ruleset **out)
         goto done;
     qsort(names, n, sizeof(*names), cmp_name);
     if (n == 0) {
-        dn_diags *d = dn__diags_new();
-        if (!d || dn__diag_add(d, NULL, dir, "no_rule_files", "rule files end in .rules",
-                               "no *.rules files in %s", dir)) {
+        dn_diags *d = dn__lang_diags_new();
+        if (!d || dn__lang_diag_add(d, NULL, dir, "no_rule_files", "rule files end in .rules",
+                                    "no *.rules files in %s", dir)) {
             dn_diags_free(d);
             rc = DN_ENOMEM;
             goto done;

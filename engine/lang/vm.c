@@ -576,7 +576,7 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             break;
         case OP_NEG: {
             dn__value r;
-            if (!dn__value_arith(TK_MINUS, sp - 1, NULL, &r))
+            if (!dn__lang_value_arith(TK_MINUS, sp - 1, NULL, &r))
                 r = (dn__value){.type = sp[-1].type, .is_missing = true};
             sp[-1] = r;
             break;
@@ -588,7 +588,7 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             static const int ops[] = {TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH};
             dn__value r;
             sp--;
-            if (!dn__value_arith(ops[in->op - OP_ADD], sp - 1, sp, &r))
+            if (!dn__lang_value_arith(ops[in->op - OP_ADD], sp - 1, sp, &r))
                 r.is_missing = true;
             sp[-1] = r;
             break;
@@ -608,9 +608,9 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             if (!l->is_missing) {
                 bool has = false;
                 if (l->type == T_STRING)
-                    has = dn__set_has_str(set, l->v.s);
+                    has = dn__lang_set_has_str(set, l->v.s);
                 else if (l->type == T_NUMBER)
-                    has = dn__set_has_num(set, l->v.d);
+                    has = dn__lang_set_has_num(set, l->v.d);
                 bool kind_ok =
                     (l->type == T_STRING && !set->is_num) || (l->type == T_NUMBER && set->is_num);
                 res = kind_ok && (in->a ? !has : has);
@@ -740,8 +740,8 @@ static void explain(dn__lang_scratch *sc, const dn__program *p, dn__lang_hit *h)
         if (room < 2)
             break;
         char *dst = sc->text + sc->text_len;
-        size_t len = dn__explain_site(sc->rs, &p->sites[w->site], &w->l, &w->r, dst,
-                                      room < BECAUSE_MAX ? room : BECAUSE_MAX);
+        size_t len = dn__lang_explain_site(sc->rs, &p->sites[w->site], &w->l, &w->r, dst,
+                                           room < BECAUSE_MAX ? room : BECAUSE_MAX);
         sc->because[sc->because_n++] = (dn_str){dst, (uint32_t)len};
         sc->text_len += len + 1;
         h->because_count++;

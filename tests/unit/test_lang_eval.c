@@ -586,6 +586,33 @@ static void test_sample_pack(void **state)
     dn_ruleset_release(rs);
 }
 
+static void test_folding(void **state)
+{
+    (void)state;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src("version \"f\"\nbase EUR\nparam r = 0.5\nparam m = $r * 2000 GBP\n"
+                                 "param w = 2d - 12h\n"
+                                 "rule r \"d\" {\n on transfer\n for src\n when amount > $m + "
+                                 "-(1h / 30m) * 1 EUR and now - customer.opened < $w * 2\n score "
+                                 "1\n}\n",
+                                 &rs),
+                     0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    dn_ruleset_disasm(rs, f);
+    fclose(f);
+    /* 0.5 * 2000 GBP = 1170.00 EUR, minus 2.00 EUR; (2d - 12h) * 2 = 3d: one constant each */
+    assert_non_null(strstr(buf, "CONST     #0        ; 1168.00 EUR"));
+    assert_non_null(strstr(buf, "; 3d\n"));
+    assert_null(strstr(buf, "MUL"));
+    assert_null(strstr(buf, "DIV"));
+    assert_null(strstr(buf, "NEG"));
+    assert_non_null(strstr(buf, "SUB")); /* now - customer.opened is not constant */
+    free(buf);
+    dn_ruleset_release(rs);
+}
+
 static void test_hash_covers_lists(void **state)
 {
     (void)state;
@@ -618,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_regex_limit),
         cmocka_unit_test(test_prefilter_equivalence),
         cmocka_unit_test(test_sample_pack),
+        cmocka_unit_test(test_folding),
         cmocka_unit_test(test_hash_covers_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -347,7 +347,8 @@ int dn_ruleset_compile(const char *dir, dn_diags **diags, dn_ruleset **out)
     closedir(dh);
     if (rc)
         goto done;
-    qsort(names, n, sizeof(*names), cmp_name);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_name);
     if (n == 0) {
         dn_diags *d = dn__lang_diags_new();
         if (!d || dn__lang_diag_add(d, NULL, dir, "no_rule_files", "rule files end in .rules",

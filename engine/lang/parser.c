@@ -160,8 +160,10 @@ static bool add_kid(parser *p, dn__expr *e, dn__expr *k, uint32_t *cap)
 
 static bool is_currency_tok(const dn__token *t)
 {
+    /* `3 AND x` is a typo of `and`, not three units of a currency called AND */
     return t->kind == TK_IDENT && !t->newline_before && t->text_len == 3 &&
-           dn__lang_currency_code_ok(t->text, 3);
+           dn__lang_currency_code_ok(t->text, 3) && memcmp(t->text, "AND", 3) != 0 &&
+           memcmp(t->text, "NOT", 3) != 0;
 }
 
 static dn__expr *parse_primary(parser *p)

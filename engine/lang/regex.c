@@ -48,7 +48,7 @@ int dn__lang_regex_compile(dn__arena *a, dn__regex *re, const char **errmsg, siz
         pcre2_compile((PCRE2_SPTR)re->pattern, strlen(re->pattern),
                       pcre_flags(re->flags) | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &ec, &eo, NULL);
     if (!code) {
-        if (ec == PCRE2_ERROR_NOMEMORY)
+        if (ec == PCRE2_ERROR_NOMEMORY || ec == PCRE2_ERROR_HEAP_FAILED)
             return DN_ENOMEM;
         PCRE2_UCHAR buf[256];
         if (pcre2_get_error_message(ec, buf, sizeof(buf)) < 0)

@@ -156,6 +156,14 @@ static int finish(dn__compiler *c)
             rs->max_marks = p->mark_count;
         rs->total_sites += p->site_count;
     }
+    for (int r = 0; r < DN__ROLE_COUNT; r++) {
+        rs->role_rules[r] = dn__arena_alloc(&rs->arena, (rs->rule_count + 1) * sizeof(uint32_t));
+        if (!rs->role_rules[r])
+            return DN_ENOMEM;
+        for (uint32_t i = 0; i < rs->rule_count; i++)
+            if (rs->rules[i].info.role == (dn__role)r && rs->rules[i].prog.code)
+                rs->role_rules[r][rs->role_rule_count[r]++] = i;
+    }
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
         for (uint32_t i = 0; i < rs->filter_count[k]; i++)
             if (rs->filters[k][i].prog.max_stack > rs->max_stack)

@@ -759,9 +759,15 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
     run_ctx x = {.role = role, .st = st, .e = e, .pre = pre, .witness = true};
     x.cp_h = cp_hash(sc, role);
     uint32_t tbit = (unsigned)sc->ev->type < 32 ? 1u << sc->ev->type : 0;
-    for (uint32_t i = 0; i < rs->rule_count; i++) {
+    if ((unsigned)role >= DN__ROLE_COUNT) {
+        *hits = sc->hits;
+        *hit_count = 0;
+        return DN_EINVAL;
+    }
+    for (uint32_t k = 0; k < rs->role_rule_count[role]; k++) {
+        uint32_t i = rs->role_rules[role][k];
         const dn__rule *r = &rs->rules[i];
-        if (r->info.role != role || !(r->info.type_mask & tbit) || !r->prog.code)
+        if (!(r->info.type_mask & tbit))
             continue;
         sc->wit_n = 0;
         sc->slots_read_n = 0;

@@ -1438,11 +1438,6 @@ int dn__lang_check(dn__compiler *c)
     if (!rs->base[0])
         memcpy(rs->base, "EUR", 4);
     rs->base_digits = dn__lang_currency_digits(rs->base);
-    if (memory) {
-        int64_t ms;
-        if (check_window(c, memory->value, &ms))
-            c->memory_ms = ms;
-    }
     /* 2. params, lists */
     c->param_vals = dn__arena_calloc(c->a, (c->param_count + 1) * sizeof(dn__value));
     c->param_types = dn__arena_calloc(c->a, (c->param_count + 1) * sizeof(dn__type));
@@ -1519,6 +1514,11 @@ int dn__lang_check(dn__compiler *c)
     }
     rs->param_count = c->param_count;
     rs->list_count = c->list_count;
+    if (memory) { /* after params: the window may be a $param */
+        int64_t ms;
+        if (check_window(c, memory->value, &ms))
+            c->memory_ms = ms;
+    }
     /* 3. rules */
     for (uint32_t i = 0; i < nrules && !c->err; i++)
         check_rule(c, i);

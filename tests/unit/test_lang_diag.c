@@ -88,6 +88,9 @@ static const golden cases[] = {
     {HDR RULE("amount > 10 USD"), "unknown_currency", "10 USD", "no rate for USD", "USD,RATE",
      RATES},
     {HDR "memory counterparty 0s\n", "bad_window", "0s", "positive duration", NULL, NULL},
+    /* found by fuzz_rules_parse: `memory` naming a list before params and lists were set up */
+    {HDR "memory counterparty $l\nlist l from \"lists/w.txt\"\n", "bad_window", "$l",
+     "found list of strings", NULL, NULL},
     /* rates.csv */
     {HDR, "bad_rates", "", "bad header", NULL, "cur,rate\nGBP,1.17\n"},
     {HDR, "bad_rates", "", "expected a currency code", NULL, "currency,rate_to_base\nGBPX1\n"},

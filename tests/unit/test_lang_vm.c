@@ -242,6 +242,18 @@ static void test_avg_pair_and_where(void **state)
     dn_ruleset_release(rs);
 }
 
+/* found by fuzz_rules_parse: `memory` may name a duration param, declared before or after it */
+static void test_memory_param(void **state)
+{
+    (void)state;
+    dn_ruleset *rs = compile("version \"t\"\nbase EUR\nmemory counterparty $w\nparam w = 30d\n"
+                             "rule r \"d\" {\n on transfer\n for dst\n when new_counterparty\n "
+                             "score 1\n}\n");
+    assert_int_equal(dn__ruleset_plans(rs)[DN__ENT_ACCOUNT].counterparty_memory_ms,
+                     30 * 86400000LL);
+    dn_ruleset_release(rs);
+}
+
 static void test_observation_and_hits(void **state)
 {
     (void)state;
@@ -286,9 +298,8 @@ static void test_observation_and_hits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pass_through),
-        cmocka_unit_test(test_ids_capped),
-        cmocka_unit_test(test_avg_pair_and_where),
+        cmocka_unit_test(test_pass_through),         cmocka_unit_test(test_ids_capped),
+        cmocka_unit_test(test_avg_pair_and_where),   cmocka_unit_test(test_memory_param),
         cmocka_unit_test(test_observation_and_hits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,312 @@
+/*
+ * codegen.c - typed, folded expression tree to a flat stack-machine program (opcodes.h).
+ *
+ * `and` / `or` short-circuit with JF / JT whose targets are backpatched; `or` and `not` bracket
+ * their left side / operand with MARK/RESET so that only comparisons on the path that made the
+ * condition true stay as witnesses. A bool that is used as a condition but is not itself a
+ * comparison (new_counterparty, remote_access, a bool param) gets a TEST so that it is explained
+ * too ("new_counterparty = true"). The stack depth is tracked to size the scratch.
+ *
+ * Everything is allocated in the rule set's arena; programs are immutable after codegen.
+ */
+#include "lang/ast.h"
+#include "lang/opcodes.h"
+
+#include <string.h>
+
+typedef struct gen {
+    dn__compiler *c;
+    dn__program *p;
+    uint32_t cap, const_cap, site_cap;
+    uint32_t depth;
+    bool witness;
+} gen;
+
+static uint32_t emit(gen *g, uint8_t op, uint8_t a, uint16_t c, uint32_t b, int delta)
+{
+    dn__program *p = g->p;
+    if (p->len == g->cap) {
+        uint32_t nc = g->cap ? g->cap * 2 : 32;
+        dn__insn *n = dn__arena_alloc(g->c->a, nc * sizeof(*n));
+        if (!n) {
+            g->c->err = DN_ENOMEM;
+            return 0;
+        }
+        if (p->len)
+            memcpy(n, p->code, p->len * sizeof(*n));
+        p->code = n;
+        g->cap = nc;
+    }
+    p->code[p->len] = (dn__insn){op, a, c, b};
+    g->depth = (uint32_t)((int)g->depth + delta);
+    if (g->depth > p->max_stack)
+        p->max_stack = g->depth;
+    return p->len++;
+}
+
+static uint32_t add_const(gen *g, const dn__value *v)
+{
+    dn__program *p = g->p;
+    if (p->const_count == g->const_cap) {
+        uint32_t nc = g->const_cap ? g->const_cap * 2 : 8;
+        dn__value *n = dn__arena_alloc(g->c->a, nc * sizeof(*n));
+        if (!n) {
+            g->c->err = DN_ENOMEM;
+            return 0;
+        }
+        if (p->const_count)
+            memcpy(n, p->consts, p->const_count * sizeof(*n));
+        p->consts = n;
+        g->const_cap = nc;
+    }
+    p->consts[p->const_count] = *v;
+    return p->const_count++;
+}
+
+static const char *span_text(gen *g, const dn__span *sp)
+{
+    char *s = dn__arena_strndup(g->c->a, sp->src->text + sp->off, sp->len);
+    if (!s)
+        g->c->err = DN_ENOMEM;
+    return s;
+}
+
+static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const char *op,
+                         const char *right)
+{
+    /* sites are kept for filters too (the disassembler shows them); only rule programs record
+     * witnesses */
+    dn__program *p = g->p;
+    if (p->site_count == 65535)
+        return 0;
+    if (p->site_count == g->site_cap) {
+        uint32_t nc = g->site_cap ? g->site_cap * 2 : 8;
+        dn__site *n = dn__arena_alloc(g->c->a, nc * sizeof(*n));
+        if (!n) {
+            g->c->err = DN_ENOMEM;
+            return 0;
+        }
+        if (p->site_count)
+            memcpy(n, p->sites, p->site_count * sizeof(*n));
+        p->sites = n;
+        g->site_cap = nc;
+    }
+    dn__site *s = &p->sites[p->site_count];
+    memset(s, 0, sizeof(*s));
+    s->left_text = span_text(g, left ? &left->sp : &e->sp);
+    s->op_text = op;
+    s->right_text = right;
+    s->off = e->sp.off;
+    return (uint16_t)p->site_count++;
+}
+
+static void gen_expr(gen *g, dn__expr *e);
+
+static bool is_condition_node(const dn__expr *e)
+{
+    if (e->kind == E_AND || e->kind == E_OR || e->kind == E_NOT)
+        return true;
+    if (e->kind != E_BINARY)
+        return false;
+    return e->op != TK_PLUS && e->op != TK_MINUS && e->op != TK_STAR && e->op != TK_SLASH;
+}
+
+/* A bool in a condition position. */
+static void gen_cond(gen *g, dn__expr *e)
+{
+    gen_expr(g, e);
+    if (!is_condition_node(e)) {
+        uint16_t s = add_site(g, e, NULL, "=", NULL);
+        if (!g->c->err)
+            g->p->sites[s].is_bare = true;
+        emit(g, OP_TEST, 0, s, 0, 0);
+    }
+}
+
+static const char *cmp_text(int op)
+{
+    switch (op) {
+    case TK_EQ:
+        return "==";
+    case TK_NE:
+        return "!=";
+    case TK_LT:
+        return "<";
+    case TK_LE:
+        return "<=";
+    case TK_GT:
+        return ">";
+    case TK_GE:
+        return ">=";
+    case TK_MATCH:
+        return "~";
+    case TK_NOMATCH:
+        return "!~";
+    }
+    return "?";
+}
+
+static void gen_expr(gen *g, dn__expr *e)
+{
+    if (g->c->err)
+        return;
+    dn_ruleset *rs = g->c->rs;
+    switch (e->kind) {
+    case E_CONST:
+        emit(g, OP_CONST, 0, 0, add_const(g, &e->val), 1);
+        return;
+    case E_FIELD:
+        emit(g, OP_FIELD, 0, 0, (uint32_t)e->ival, 1);
+        return;
+    case E_ATTR: {
+        char *k = dn__arena_strndup(g->c->a, e->name, e->name_len);
+        if (!k) {
+            g->c->err = DN_ENOMEM;
+            return;
+        }
+        dn__value v = {.type = T_STRING, .v.s = {k, e->name_len}};
+        emit(g, OP_ATTR, 0, 0, add_const(g, &v), 1);
+        return;
+    }
+    case E_CALL:
+        switch (e->op) {
+        case FN_COUNT:
+        case FN_SUM:
+        case FN_AVG:
+        case FN_MAX:
+        case FN_MIN:
+        case FN_DISTINCT:
+        case FN_PAIR_COUNT:
+        case FN_PAIR_SUM:
+        case FN_PAIR_MAX:
+            g->p->has_state = true;
+            emit(g, OP_AGG, (uint8_t)e->type, 0, (uint32_t)e->ival, 1);
+            return;
+        case FN_NEWCP:
+            g->p->has_state = true;
+            emit(g, OP_NEWCP, 0, 0, 0, 1);
+            return;
+        case FN_AGE:
+            g->p->has_state = true;
+            emit(g, OP_AGE, 0, 0, 0, 1);
+            return;
+        case FN_FIRST_SEEN:
+            g->p->has_state = true;
+            emit(g, OP_FIRST_SEEN, 0, 0, 0, 1);
+            return;
+        case FN_SINCE_LAST:
+            g->p->has_state = true;
+            emit(g, OP_SINCE_LAST, (uint8_t)e->ival, 0, 0, 1);
+            return;
+        case FN_HITS: {
+            g->p->has_state = true;
+            dn__value w = {.type = T_DURATION, .v.i = (int64_t)e->num};
+            emit(g, OP_HITS, 0, (uint16_t)add_const(g, &w), (uint32_t)e->ival, 1);
+            return;
+        }
+        case FN_NOW:
+            emit(g, OP_NOW, 0, 0, 0, 1);
+            return;
+        default:
+            gen_expr(g, e->kids[0]);
+            emit(g, OP_CALL, (uint8_t)e->op, 0, 0, 0);
+            return;
+        }
+    case E_UNARY:
+        gen_expr(g, e->kids[0]);
+        emit(g, OP_NEG, 0, 0, 0, 0);
+        return;
+    case E_BINARY: {
+        dn__expr *l = e->kids[0], *r = e->kids[1];
+        switch (e->op) {
+        case TK_PLUS:
+        case TK_MINUS:
+        case TK_STAR:
+        case TK_SLASH:
+            gen_expr(g, l);
+            gen_expr(g, r);
+            emit(g,
+                 e->op == TK_PLUS    ? OP_ADD
+                 : e->op == TK_MINUS ? OP_SUB
+                 : e->op == TK_STAR  ? OP_MUL
+                                     : OP_DIV,
+                 0, 0, 0, -1);
+            return;
+        case TK_IDENT: { /* in, not in */
+            gen_expr(g, l);
+            /* the right side as written: `$scam.hotspots` or the literal list */
+            const char *rt = span_text(g, &r->sp);
+            uint16_t s = add_site(g, e, l, e->is_not ? "not in" : "in", rt);
+            emit(g, OP_IN, e->is_not, s, (uint32_t)r->ival, 0);
+            return;
+        }
+        case TK_MATCH:
+        case TK_NOMATCH: {
+            gen_expr(g, l);
+            const dn__regex *re = &rs->regexes[r->ival];
+            uint16_t s = add_site(g, e, l, cmp_text(e->op), re->src_text);
+            emit(g, OP_MATCH, e->op == TK_NOMATCH, s, (uint32_t)r->ival, 0);
+            return;
+        }
+        default: {
+            gen_expr(g, l);
+            gen_expr(g, r);
+            uint16_t s = add_site(g, e, l, cmp_text(e->op), NULL);
+            emit(g, OP_CMP, (uint8_t)e->op, s, 0, -1);
+            return;
+        }
+        }
+    }
+    case E_AND: {
+        gen_cond(g, e->kids[0]);
+        uint32_t j = emit(g, OP_JF, 0, 0, 0, -1);
+        gen_cond(g, e->kids[1]);
+        if (!g->c->err)
+            g->p->code[j].b = g->p->len;
+        return;
+    }
+    case E_OR: {
+        uint8_t m = (uint8_t)g->p->mark_count;
+        if (g->witness && g->p->mark_count < 255)
+            g->p->mark_count++;
+        if (g->witness)
+            emit(g, OP_MARK, m, 0, 0, 0);
+        gen_cond(g, e->kids[0]);
+        uint32_t j = emit(g, OP_JT, 0, 0, 0, -1);
+        if (g->witness)
+            emit(g, OP_RESET, m, 0, 0, 0);
+        gen_cond(g, e->kids[1]);
+        if (!g->c->err)
+            g->p->code[j].b = g->p->len;
+        return;
+    }
+    case E_NOT: {
+        uint8_t m = (uint8_t)g->p->mark_count;
+        if (g->witness && g->p->mark_count < 255)
+            g->p->mark_count++;
+        if (g->witness)
+            emit(g, OP_MARK, m, 0, 0, 0);
+        gen_cond(g, e->kids[0]);
+        if (g->witness)
+            emit(g, OP_RESET, m, 0, 0, 0);
+        uint16_t s = add_site(g, e, NULL, NULL, NULL);
+        if (!g->c->err)
+            g->p->sites[s].is_text_only = true;
+        emit(g, OP_NOT, 0, s, 0, 0);
+        return;
+    }
+    default:
+        g->c->err = DN_EINVAL; /* unresolved node: a checker bug */
+        return;
+    }
+}
+
+int dn__lang_codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out)
+{
+    memset(out, 0, sizeof(*out));
+    gen g = {.c = c, .p = out, .witness = witness};
+    gen_cond(&g, e);
+    emit(&g, OP_RET, 0, 0, 0, 0);
+    out->src_text = span_text(&g, &e->sp);
+    return c->err;
+}

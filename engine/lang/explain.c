@@ -1,0 +1,193 @@
+/*
+ * explain.c - the `because` strings of a hit, and how values print.
+ *
+ * A witness site (codegen.c) holds the source text of a comparison's left side, its operator
+ * and, for `in` and `~`, the source text of the right side; the VM records the values. Here they
+ * become e.g. `sum(in, 24h) = 5400.00 EUR >= 2000.00 EUR`, `dst_country = "KH" in
+ * $scam.hotspots`, `age = 3d 4h < 30d`, `new_counterparty = true`. Money prints with the base
+ * currency's minor digits and code, durations as d/h/m/s/ms parts, times as ISO 8601 UTC, strings
+ * quoted with escapes. Output is written into caller memory (the scratch's text pool) and
+ * truncated to fit; nothing is allocated.
+ */
+#include "lang/ast.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct out {
+    char *buf;
+    size_t cap, len;
+} out;
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (o->cap == 0)
+        return;
+    size_t room = o->cap - 1 - o->len;
+    if (n > room)
+        n = room;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+static void puts_(out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
+{
+    char tmp[160];
+    if (v->is_missing) {
+        puts_(o, "(missing)");
+        return;
+    }
+    switch (v->type) {
+    case T_BOOL:
+        puts_(o, v->v.b ? "true" : "false");
+        return;
+    case T_NUMBER:
+        if (v->v.d == floor(v->v.d) && fabs(v->v.d) < 1e15)
+            snprintf(tmp, sizeof(tmp), "%.0f", v->v.d);
+        else
+            snprintf(tmp, sizeof(tmp), "%.10g", v->v.d);
+        puts_(o, tmp);
+        return;
+    case T_MONEY: {
+        int d = rs->base_digits > 0 && rs->base_digits <= 3 ? rs->base_digits : 0;
+        int64_t p = 1;
+        for (int i = 0; i < d; i++)
+            p *= 10;
+        uint64_t a = v->v.i < 0 ? (uint64_t)0 - (uint64_t)v->v.i : (uint64_t)v->v.i;
+        char frac[8] = "";
+        uint64_t f = a % (uint64_t)p;
+        for (int i = d - 1; i >= 0; i--) {
+            frac[i] = (char)('0' + f % 10);
+            f /= 10;
+        }
+        frac[d] = '\0';
+        snprintf(tmp, sizeof(tmp), "%s%" PRIu64 "%s%s %s", v->v.i < 0 ? "-" : "", a / (uint64_t)p,
+                 d ? "." : "", frac, rs->base);
+        puts_(o, tmp);
+        return;
+    }
+    case T_DURATION: {
+        int64_t ms = v->v.i;
+        if (ms < 0) {
+            puts_(o, "-");
+            ms = ms == INT64_MIN ? INT64_MAX : -ms;
+        }
+        if (ms == 0) {
+            puts_(o, "0s");
+            return;
+        }
+        static const struct {
+            int64_t ms;
+            const char *unit;
+        } parts[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+        bool first = true;
+        for (size_t i = 0; i < 5; i++) {
+            int64_t q = ms / parts[i].ms;
+            ms %= parts[i].ms;
+            if (!q)
+                continue;
+            snprintf(tmp, sizeof(tmp), "%s%" PRId64 "%s", first ? "" : " ", q, parts[i].unit);
+            puts_(o, tmp);
+            first = false;
+        }
+        return;
+    }
+    case T_TIME: {
+        int64_t ms = v->v.i;
+        time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+        int rem = (int)(ms - (int64_t)secs * 1000);
+        struct tm tm;
+        if (!gmtime_r(&secs, &tm)) {
+            snprintf(tmp, sizeof(tmp), "%" PRId64 "ms", ms);
+        } else if (rem) {
+            snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rem);
+        } else {
+            snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        }
+        puts_(o, tmp);
+        return;
+    }
+    case T_STRING: {
+        put(o, "\"", 1);
+        for (uint32_t i = 0; i < v->v.s.len; i++) {
+            unsigned char ch = (unsigned char)v->v.s.ptr[i];
+            if (ch == '"' || ch == '\\') {
+                char esc[2] = {'\\', (char)ch};
+                put(o, esc, 2);
+            } else if (ch == '\n') {
+                put(o, "\\n", 2);
+            } else if (ch < 0x20 || ch == 0x7f) {
+                snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
+                puts_(o, tmp);
+            } else {
+                put(o, (const char *)&ch, 1);
+            }
+        }
+        put(o, "\"", 1);
+        return;
+    }
+    default:
+        puts_(o, "?");
+    }
+}
+
+size_t dn__lang_value_format(const dn_ruleset *rs, const dn__value *v, char *buf, size_t cap)
+{
+    out o = {buf, cap, 0};
+    if (cap)
+        buf[0] = '\0';
+    put_value(&o, rs, v);
+    return o.len;
+}
+
+/* Source text with every run of blanks and newlines written as one space. */
+static void put_src(out *o, const char *s)
+{
+    bool blank = false;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank)
+            put(o, " ", 1);
+        blank = false;
+        put(o, s, 1);
+    }
+}
+
+size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
+                             const dn__value *r, char *buf, size_t cap)
+{
+    out o = {buf, cap, 0};
+    if (cap)
+        buf[0] = '\0';
+    put_src(&o, site->left_text);
+    if (site->is_text_only)
+        return o.len;
+    if (site->is_bare) {
+        puts_(&o, " = true");
+        return o.len;
+    }
+    puts_(&o, " = ");
+    put_value(&o, rs, l);
+    puts_(&o, " ");
+    puts_(&o, site->op_text);
+    puts_(&o, " ");
+    if (site->right_text)
+        put_src(&o, site->right_text);
+    else
+        put_value(&o, rs, r);
+    return o.len;
+}

@@ -1,0 +1,785 @@
+/*
+ * vm.c - evaluation: per-shard scratch, the prefilter scan, where-filters and rule programs.
+ *
+ * Threads: a dn__lang_scratch belongs to one shard (one thread); the rule set it was made from is
+ * shared and read-only. Memory: dn__lang_scratch_new sizes everything from the rule set (stack,
+ * mark registers, witness list, regex cache, hit/because/event-id pools, a text buffer for the
+ * because strings and one for lower()); evaluation allocates nothing. What dn__lang_eval returns
+ * lives in the scratch until the next dn__lang_eval or dn__lang_event_end.
+ *
+ * State: only AGG, HITS, NEWCP, AGE, FIRST_SEEN and SINCE_LAST read st/e/pre, and event ids are
+ * collected only from aggregate slots a rule actually read; a rule without them never touches
+ * state (st, e and pre may be NULL for such rule sets).
+ *
+ * Regex results are cached per event for regexes on fixed fields (the subject is the same for
+ * every role); with the prefilter on, PCRE2 runs only when vectorscan flagged the regex.
+ */
+#include "common/hash.h"
+#include "lang/ast.h"
+#include "lang/opcodes.h"
+
+#include <hs.h>
+#include <math.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MATCH_LIMIT    100000u
+#define JIT_STACK_MIN  (32u * 1024u)
+#define JIT_STACK_MAX  (256u * 1024u)
+#define LOWER_BUF      4096u
+#define BECAUSE_MAX    512u
+#define EVENT_IDS_MAX  16u
+#define SLOTS_READ_MAX 32u
+
+typedef struct witness {
+    uint16_t site;
+    dn__value l, r;
+} witness;
+
+struct dn__lang_scratch {
+    const dn_ruleset *rs;
+    const dn_event *ev;
+    int64_t amount;
+    dn__value *stack;
+    uint32_t *marks;
+    witness *wit;
+    uint32_t wit_n;
+    /* regexes */
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jstack;
+    hs_scratch_t *hs;
+    uint8_t *fired; /* per regex: the prefilter fired for this event */
+    int8_t *cache;  /* per regex: -1 unknown, 0, 1 */
+    bool is_prefilter_on;
+    /* per rule */
+    uint32_t slots_read[SLOTS_READ_MAX];
+    uint32_t slots_read_n;
+    char lower[LOWER_BUF];
+    uint32_t lower_len;
+    /* results */
+    dn__lang_hit *hits;
+    dn_str *because;
+    uint32_t because_n, because_cap;
+    dn_str *ids;
+    uint32_t ids_n, ids_cap;
+    char *text;
+    size_t text_len, text_cap;
+    dn__lang_stats stats;
+};
+
+void dn__lang_scratch_free(dn__lang_scratch *sc)
+{
+    if (!sc)
+        return;
+    pcre2_match_data_free(sc->md);
+    pcre2_match_context_free(sc->mctx);
+    pcre2_jit_stack_free(sc->jstack);
+    if (sc->hs)
+        hs_free_scratch(sc->hs);
+    free(sc->stack);
+    free(sc->marks);
+    free(sc->wit);
+    free(sc->fired);
+    free(sc->cache);
+    free(sc->hits);
+    free(sc->because);
+    free(sc->ids);
+    free(sc->text);
+    free(sc);
+}
+
+int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
+{
+    *out = NULL;
+    dn__lang_scratch *sc = calloc(1, sizeof(*sc));
+    if (!sc)
+        return DN_ENOMEM;
+    sc->rs = rs;
+    uint32_t nre = rs->regex_count + 1, nr = rs->rule_count + 1;
+    sc->stack = calloc(rs->max_stack + 2, sizeof(*sc->stack));
+    sc->marks = calloc(rs->max_marks + 1, sizeof(*sc->marks));
+    sc->wit = calloc(rs->total_sites + 1, sizeof(*sc->wit));
+    sc->fired = calloc(nre, 1);
+    sc->cache = calloc(nre, 1);
+    sc->hits = calloc(nr, sizeof(*sc->hits));
+    sc->because_cap = rs->total_sites + 1;
+    sc->because = calloc(sc->because_cap, sizeof(*sc->because));
+    sc->ids_cap = nr * EVENT_IDS_MAX;
+    sc->ids = calloc(sc->ids_cap, sizeof(*sc->ids));
+    sc->text_cap = (size_t)sc->because_cap * BECAUSE_MAX;
+    sc->text = malloc(sc->text_cap);
+    sc->md = pcre2_match_data_create(1, NULL);
+    sc->mctx = pcre2_match_context_create(NULL);
+    sc->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
+    if (!sc->stack || !sc->marks || !sc->wit || !sc->fired || !sc->cache || !sc->hits ||
+        !sc->because || !sc->ids || !sc->text || !sc->md || !sc->mctx || !sc->jstack)
+        goto oom;
+    pcre2_set_match_limit(sc->mctx, MATCH_LIMIT);
+    pcre2_set_depth_limit(sc->mctx, MATCH_LIMIT);
+    pcre2_jit_stack_assign(sc->mctx, NULL, sc->jstack);
+    for (uint32_t i = 0; i < rs->db_count; i++)
+        if (hs_alloc_scratch(rs->dbs[i].db, &sc->hs) != HS_SUCCESS)
+            goto oom;
+    const char *env = getenv("DRAGNET_NO_PREFILTER");
+    sc->is_prefilter_on = !rs->no_prefilter && !(env && env[0] == '1');
+    *out = sc;
+    return 0;
+oom:
+    dn__lang_scratch_free(sc);
+    return DN_ENOMEM;
+}
+
+void dn__lang_scratch_set_prefilter(dn__lang_scratch *sc, bool on)
+{
+    sc->is_prefilter_on = on;
+}
+
+void dn__lang_stats_get(const dn__lang_scratch *sc, dn__lang_stats *out)
+{
+    *out = sc->stats;
+}
+
+/* ---- fields ----------------------------------------------------------------------------- */
+
+static dn_str str_of(const char *s)
+{
+    return (dn_str){s, (uint32_t)strlen(s)};
+}
+
+static void set_str(dn__value *v, dn_str s)
+{
+    v->type = T_STRING;
+    v->v.s = s;
+    v->is_missing = s.ptr == NULL;
+}
+
+static void set_code(dn__value *v, const char *code)
+{
+    v->type = T_STRING;
+    v->v.s = str_of(code);
+    v->is_missing = code[0] == '\0';
+}
+
+static dn_str counterparty(const dn_event *ev, dn__role role)
+{
+    return role == DN__ROLE_SRC ? ev->dst : ev->src;
+}
+
+static void get_field(const dn__lang_scratch *sc, dn__role role, uint32_t f, dn__value *v)
+{
+    const dn_event *ev = sc->ev;
+    memset(v, 0, sizeof(*v));
+    switch ((dn__field_id)f) {
+    case F_ID:
+        set_str(v, ev->id);
+        break;
+    case F_TS:
+        v->type = T_TIME;
+        v->v.i = ev->ts_ms;
+        break;
+    case F_TYPE: {
+        const char *n = dn_event_type_name(ev->type);
+        v->type = T_STRING;
+        v->is_missing = !n;
+        v->v.s = n ? str_of(n) : (dn_str){0};
+        break;
+    }
+    case F_AMOUNT:
+        v->type = T_MONEY;
+        v->v.i = sc->amount;
+        v->is_missing = !ev->has_amount;
+        break;
+    case F_CURRENCY:
+        set_code(v, ev->currency);
+        break;
+    case F_SRC:
+        set_str(v, ev->src);
+        break;
+    case F_DST:
+        set_str(v, ev->dst);
+        break;
+    case F_SRC_NAME:
+        set_str(v, ev->src_name);
+        break;
+    case F_DST_NAME:
+        set_str(v, ev->dst_name);
+        break;
+    case F_SRC_COUNTRY:
+        set_code(v, ev->src_country);
+        break;
+    case F_DST_COUNTRY:
+        set_code(v, ev->dst_country);
+        break;
+    case F_SRC_BANK:
+        set_str(v, ev->src_bank);
+        break;
+    case F_DST_BANK:
+        set_str(v, ev->dst_bank);
+        break;
+    case F_REFERENCE:
+        set_str(v, ev->reference);
+        break;
+    case F_PURPOSE:
+        set_str(v, ev->purpose);
+        break;
+    case F_CHANNEL:
+        set_str(v, ev->channel);
+        break;
+    case F_DEVICE:
+        set_str(v, ev->device);
+        break;
+    case F_IP:
+        set_str(v, ev->ip);
+        break;
+    case F_IP_COUNTRY:
+        set_code(v, ev->ip_country);
+        break;
+    case F_MCC:
+        v->type = T_NUMBER;
+        v->v.d = ev->mcc;
+        v->is_missing = !ev->has_mcc;
+        break;
+    case F_REMOTE_ACCESS:
+        v->type = T_BOOL;
+        v->v.b = ev->remote_access == 1;
+        v->is_missing = ev->remote_access < 0;
+        break;
+    case F_BIRTH_YEAR:
+        v->type = T_NUMBER;
+        v->v.d = ev->customer.birth_year;
+        v->is_missing = !ev->customer.has_birth_year;
+        break;
+    case F_OPENED:
+        v->type = T_TIME;
+        v->v.i = ev->customer.opened_ms;
+        v->is_missing = !ev->customer.has_opened;
+        break;
+    case F_SEGMENT:
+        set_str(v, ev->customer.segment);
+        break;
+    case F_RESIDENCE:
+        set_code(v, ev->customer.residence);
+        break;
+    case F_COUNTERPARTY:
+        set_str(v, counterparty(ev, role));
+        break;
+    case F_COUNTERPARTY_COUNTRY:
+        set_code(v, role == DN__ROLE_SRC ? ev->dst_country : ev->src_country);
+        break;
+    default:
+        v->is_missing = true;
+    }
+}
+
+static void get_attr(const dn__lang_scratch *sc, dn_str key, dn__value *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->is_missing = true;
+    v->type = T_DYN;
+    const dn_attr *a = dn_event_attr(sc->ev, key.ptr, key.len);
+    if (!a)
+        return;
+    switch (a->kind) {
+    case DN_VAL_BOOL:
+        v->type = T_BOOL;
+        v->v.b = a->v.b;
+        v->is_missing = false;
+        break;
+    case DN_VAL_INT:
+        v->type = T_NUMBER;
+        v->v.d = (double)a->v.i;
+        v->is_missing = false;
+        break;
+    case DN_VAL_FLOAT:
+        v->type = T_NUMBER;
+        v->v.d = a->v.f;
+        v->is_missing = false;
+        break;
+    case DN_VAL_STR:
+        v->type = T_STRING;
+        v->v.s = a->v.s;
+        v->is_missing = false;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- event ------------------------------------------------------------------------------ */
+
+static int on_prefilter(unsigned int id, unsigned long long from, unsigned long long to,
+                        unsigned int flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    ((uint8_t *)ctx)[id] = 1;
+    return 0;
+}
+
+void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor)
+{
+    const dn_ruleset *rs = sc->rs;
+    sc->ev = ev;
+    sc->amount = amount_base_minor;
+    sc->hits[0].rule = 0;
+    memset(sc->cache, -1, rs->regex_count + 1);
+    if (!sc->is_prefilter_on)
+        return;
+    memset(sc->fired, 0, rs->regex_count + 1);
+    for (uint32_t i = 0; i < rs->db_count; i++) {
+        dn__value v;
+        get_field(sc, DN__ROLE_SRC, (uint32_t)rs->dbs[i].field, &v);
+        if (v.is_missing)
+            continue;
+        hs_scan(rs->dbs[i].db, v.v.s.ptr ? v.v.s.ptr : "", v.v.s.len, 0, sc->hs, on_prefilter,
+                sc->fired);
+    }
+}
+
+void dn__lang_event_end(dn__lang_scratch *sc)
+{
+    sc->ev = NULL;
+    sc->because_n = 0;
+    sc->ids_n = 0;
+    sc->text_len = 0;
+}
+
+/* ---- operations ------------------------------------------------------------------------- */
+
+static bool run_regex(dn__lang_scratch *sc, uint32_t ri, const dn__value *s)
+{
+    const dn__regex *re = &sc->rs->regexes[ri];
+    bool is_cached = re->field >= 0;
+    if (is_cached && sc->cache[ri] >= 0)
+        return sc->cache[ri] == 1;
+    bool m = false;
+    if (is_cached && sc->is_prefilter_on && re->is_prefiltered && !sc->fired[ri]) {
+        sc->stats.prefilter_skips++;
+    } else {
+        sc->stats.regex_runs++;
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)(s->v.s.ptr ? s->v.s.ptr : ""), s->v.s.len, 0, 0,
+                             sc->md, sc->mctx);
+        if (rc >= 0)
+            m = true;
+        else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                 rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+            sc->stats.regex_limit_hits++;
+    }
+    if (is_cached)
+        sc->cache[ri] = m;
+    return m;
+}
+
+static int cmp_values(int op, const dn__value *l, const dn__value *r)
+{
+    if (l->is_missing || r->is_missing || l->type != r->type)
+        return 0;
+    int c;
+    switch (l->type) {
+    case T_NUMBER:
+        c = l->v.d < r->v.d ? -1 : l->v.d > r->v.d ? 1 : 0;
+        if (l->v.d != l->v.d || r->v.d != r->v.d)
+            return 0;
+        break;
+    case T_BOOL:
+        c = (int)l->v.b - (int)r->v.b;
+        break;
+    case T_STRING: {
+        uint32_t n = l->v.s.len < r->v.s.len ? l->v.s.len : r->v.s.len;
+        c = n ? memcmp(l->v.s.ptr, r->v.s.ptr, n) : 0;
+        if (c == 0)
+            c = l->v.s.len < r->v.s.len ? -1 : l->v.s.len > r->v.s.len;
+        break;
+    }
+    default:
+        c = l->v.i < r->v.i ? -1 : l->v.i > r->v.i;
+    }
+    switch (op) {
+    case TK_EQ:
+        return c == 0;
+    case TK_NE:
+        return c != 0;
+    case TK_LT:
+        return c < 0;
+    case TK_LE:
+        return c <= 0;
+    case TK_GT:
+        return c > 0;
+    case TK_GE:
+        return c >= 0;
+    }
+    return 0;
+}
+
+static void builtin(dn__lang_scratch *sc, int fn, dn__value *v)
+{
+    if (v->is_missing)
+        return;
+    switch (fn) {
+    case FN_HOUR:
+    case FN_YEAR: {
+        int64_t ms = v->v.i;
+        time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+        struct tm tm;
+        if (!gmtime_r(&secs, &tm)) {
+            v->is_missing = true;
+            break;
+        }
+        v->type = T_NUMBER;
+        v->v.d = fn == FN_HOUR ? tm.tm_hour : tm.tm_year + 1900;
+        break;
+    }
+    case FN_LEN:
+        v->type = T_NUMBER;
+        v->v.d = v->v.s.len;
+        break;
+    case FN_LOWER: {
+        if (sc->lower_len + v->v.s.len > LOWER_BUF) {
+            v->is_missing = true;
+            break;
+        }
+        char *d = sc->lower + sc->lower_len;
+        for (uint32_t i = 0; i < v->v.s.len; i++) {
+            char ch = v->v.s.ptr[i];
+            d[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+        }
+        v->v.s.ptr = d;
+        sc->lower_len += v->v.s.len;
+        break;
+    }
+    case FN_ABS:
+        if (v->type == T_NUMBER)
+            v->v.d = v->v.d < 0 ? -v->v.d : v->v.d;
+        else if (v->v.i == INT64_MIN)
+            v->is_missing = true;
+        else if (v->v.i < 0)
+            v->v.i = -v->v.i;
+        break;
+    }
+}
+
+static uint64_t cp_hash(const dn__lang_scratch *sc, dn__role role)
+{
+    dn_str s = counterparty(sc->ev, role);
+    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
+}
+
+typedef struct run_ctx {
+    dn__role role;
+    uint64_t cp_h; /* hash of the counterparty for this role (pair aggregates) */
+    const dn__state *st;
+    const dn__entity *e;
+    const dn__observation *pre;
+    bool witness;
+} run_ctx;
+
+static void witness_add(dn__lang_scratch *sc, const run_ctx *x, uint16_t site, const dn__value *l,
+                        const dn__value *r)
+{
+    if (!x->witness)
+        return;
+    witness *w = &sc->wit[sc->wit_n++];
+    w->site = site;
+    if (l)
+        w->l = *l;
+    if (r)
+        w->r = *r;
+}
+
+static bool truthy(const dn__value *v)
+{
+    return !v->is_missing && v->type == T_BOOL && v->v.b;
+}
+
+/* Runs one program; returns its boolean result. */
+static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
+{
+    dn__value *sp = sc->stack; /* next free slot */
+    const dn__insn *code = p->code;
+    uint32_t pc = 0;
+    int64_t now = sc->ev->ts_ms;
+    for (;;) {
+        const dn__insn *in = &code[pc++];
+        switch ((dn__opcode)in->op) {
+        case OP_CONST:
+            *sp++ = p->consts[in->b];
+            break;
+        case OP_FIELD:
+            get_field(sc, x->role, in->b, sp++);
+            break;
+        case OP_ATTR:
+            get_attr(sc, p->consts[in->b].v.s, sp++);
+            break;
+        case OP_AGG: {
+            dn__agg_value av = {0};
+            dn__state_agg(x->st, x->e, in->b, now, x->cp_h, &av);
+            memset(sp, 0, sizeof(*sp));
+            sp->type = in->a;
+            if (in->a == T_NUMBER)
+                sp->v.d = av.is_double ? av.d : (double)av.i;
+            else
+                sp->v.i = av.is_double ? (int64_t)llround(av.d) : av.i;
+            sp++;
+            bool seen = false;
+            for (uint32_t i = 0; i < sc->slots_read_n; i++)
+                seen |= sc->slots_read[i] == in->b;
+            if (!seen && sc->slots_read_n < SLOTS_READ_MAX)
+                sc->slots_read[sc->slots_read_n++] = in->b;
+            break;
+        }
+        case OP_NEWCP:
+            *sp = (dn__value){.type = T_BOOL, .v.b = x->pre && x->pre->is_new_counterparty};
+            sp->is_missing = !x->pre;
+            sp++;
+            break;
+        case OP_AGE: {
+            /* the event's own customer.opened (the src customer) wins over what state held */
+            const dn_customer *cu = &sc->ev->customer;
+            bool is_own = x->role == DN__ROLE_SRC && cu->has_opened;
+            *sp = (dn__value){.type = T_DURATION, .is_missing = !x->pre && !is_own};
+            if (is_own)
+                sp->v.i = now - cu->opened_ms;
+            else if (x->pre)
+                sp->v.i = now - x->pre->opened_ms;
+            sp++;
+            break;
+        }
+        case OP_FIRST_SEEN:
+            *sp = (dn__value){.type = T_TIME, .is_missing = !x->pre};
+            if (x->pre)
+                sp->v.i = x->pre->first_seen_ms;
+            sp++;
+            break;
+        case OP_SINCE_LAST: {
+            *sp = (dn__value){.type = T_DURATION, .is_missing = true};
+            if (x->pre && x->pre->last_ms[in->a & 3] != INT64_MIN) {
+                sp->v.i = now - x->pre->last_ms[in->a & 3];
+                sp->is_missing = false;
+            }
+            sp++;
+            break;
+        }
+        case OP_HITS:
+            *sp = (dn__value){.type = T_NUMBER};
+            sp->v.d = dn__state_hits(x->st, x->e, in->b, p->consts[in->c].v.i, now);
+            sp++;
+            break;
+        case OP_NOW:
+            *sp++ = (dn__value){.type = T_TIME, .v.i = now};
+            break;
+        case OP_CALL:
+            builtin(sc, in->a, sp - 1);
+            break;
+        case OP_NEG: {
+            dn__value r;
+            if (!dn__lang_value_arith(TK_MINUS, sp - 1, NULL, &r))
+                r = (dn__value){.type = sp[-1].type, .is_missing = true};
+            sp[-1] = r;
+            break;
+        }
+        case OP_ADD:
+        case OP_SUB:
+        case OP_MUL:
+        case OP_DIV: {
+            static const int ops[] = {TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH};
+            dn__value r;
+            sp--;
+            if (!dn__lang_value_arith(ops[in->op - OP_ADD], sp - 1, sp, &r))
+                r.is_missing = true;
+            sp[-1] = r;
+            break;
+        }
+        case OP_CMP: {
+            sp--;
+            bool res = cmp_values(in->a, sp - 1, sp);
+            if (res)
+                witness_add(sc, x, in->c, sp - 1, sp);
+            sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
+        case OP_IN: {
+            dn__value *l = sp - 1;
+            const dn__set *set = &sc->rs->sets[in->b];
+            bool res = false;
+            if (!l->is_missing) {
+                bool has = false;
+                if (l->type == T_STRING)
+                    has = dn__lang_set_has_str(set, l->v.s);
+                else if (l->type == T_NUMBER)
+                    has = dn__lang_set_has_num(set, l->v.d);
+                bool kind_ok =
+                    (l->type == T_STRING && !set->is_num) || (l->type == T_NUMBER && set->is_num);
+                res = kind_ok && (in->a ? !has : has);
+            }
+            if (res)
+                witness_add(sc, x, in->c, l, NULL);
+            *l = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
+        case OP_MATCH: {
+            dn__value *l = sp - 1;
+            bool res = false;
+            if (!l->is_missing && l->type == T_STRING) {
+                bool m = run_regex(sc, in->b, l);
+                res = in->a ? !m : m;
+            }
+            if (res)
+                witness_add(sc, x, in->c, l, NULL);
+            *l = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
+        case OP_TEST: {
+            bool res = truthy(sp - 1);
+            if (res)
+                witness_add(sc, x, in->c, sp - 1, NULL);
+            sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
+        case OP_NOT: {
+            bool res = !truthy(sp - 1);
+            if (res)
+                witness_add(sc, x, in->c, NULL, NULL);
+            sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
+        case OP_JF:
+            if (!truthy(sp - 1))
+                pc = in->b;
+            else
+                sp--;
+            break;
+        case OP_JT:
+            if (truthy(sp - 1))
+                pc = in->b;
+            else
+                sp--;
+            break;
+        case OP_MARK:
+            sc->marks[in->a] = sc->wit_n;
+            break;
+        case OP_RESET:
+            sc->wit_n = sc->marks[in->a];
+            break;
+        case OP_RET:
+            return truthy(sp - 1);
+        default:
+            return false;
+        }
+    }
+}
+
+uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
+{
+    const dn_ruleset *rs = sc->rs;
+    dn__entity_kind k = dn__role_kind(role);
+    run_ctx x = {.role = role};
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
+        sc->lower_len = 0;
+        if (run(sc, &rs->filters[k][i].prog, &x))
+            bits |= 1ull << i;
+    }
+    return bits;
+}
+
+/* ---- hits ------------------------------------------------------------------------------- */
+
+static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
+{
+    dn_str *ids = sc->ids + sc->ids_n;
+    uint32_t n = 0;
+    /* slots in plan order, not evaluation order, so reordering `and` never changes the ids */
+    for (uint32_t i = 1; i < sc->slots_read_n; i++) {
+        uint32_t v = sc->slots_read[i], j = i;
+        while (j > 0 && sc->slots_read[j - 1] > v) {
+            sc->slots_read[j] = sc->slots_read[j - 1];
+            j--;
+        }
+        sc->slots_read[j] = v;
+    }
+    if (sc->ev->id.ptr)
+        ids[n++] = sc->ev->id;
+    for (uint32_t i = 0; i < sc->slots_read_n && n < EVENT_IDS_MAX && x->st && x->e; i++) {
+        dn_str tmp[EVENT_IDS_MAX];
+        uint32_t got = dn__state_agg_event_ids(x->st, x->e, sc->slots_read[i], sc->ev->ts_ms,
+                                               x->cp_h, tmp, EVENT_IDS_MAX);
+        for (uint32_t k = 0; k < got && n < EVENT_IDS_MAX; k++) {
+            bool dup = false;
+            for (uint32_t j = 0; j < n && !dup; j++)
+                dup = ids[j].len == tmp[k].len && memcmp(ids[j].ptr, tmp[k].ptr, tmp[k].len) == 0;
+            if (!dup)
+                ids[n++] = tmp[k];
+        }
+    }
+    h->event_ids = ids;
+    h->event_id_count = n;
+    sc->ids_n += n;
+}
+
+static void explain(dn__lang_scratch *sc, const dn__program *p, dn__lang_hit *h)
+{
+    /* order the witnesses as they appear in the source */
+    for (uint32_t i = 1; i < sc->wit_n; i++) {
+        witness w = sc->wit[i];
+        uint32_t j = i;
+        while (j > 0 && p->sites[sc->wit[j - 1].site].off > p->sites[w.site].off) {
+            sc->wit[j] = sc->wit[j - 1];
+            j--;
+        }
+        sc->wit[j] = w;
+    }
+    h->because = sc->because + sc->because_n;
+    h->because_count = 0;
+    for (uint32_t i = 0; i < sc->wit_n && sc->because_n < sc->because_cap; i++) {
+        const witness *w = &sc->wit[i];
+        size_t room = sc->text_cap - sc->text_len;
+        if (room < 2)
+            break;
+        char *dst = sc->text + sc->text_len;
+        size_t len = dn__lang_explain_site(sc->rs, &p->sites[w->site], &w->l, &w->r, dst,
+                                           room < BECAUSE_MAX ? room : BECAUSE_MAX);
+        sc->because[sc->because_n++] = (dn_str){dst, (uint32_t)len};
+        sc->text_len += len + 1;
+        h->because_count++;
+    }
+}
+
+int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, const dn__entity *e,
+                  const dn__observation *pre, const dn__lang_hit **hits, uint32_t *hit_count)
+{
+    const dn_ruleset *rs = sc->rs;
+    sc->because_n = 0;
+    sc->ids_n = 0;
+    sc->text_len = 0;
+    uint32_t n = 0;
+    run_ctx x = {.role = role, .st = st, .e = e, .pre = pre, .witness = true};
+    x.cp_h = cp_hash(sc, role);
+    uint32_t tbit = (unsigned)sc->ev->type < 32 ? 1u << sc->ev->type : 0;
+    if ((unsigned)role >= DN__ROLE_COUNT) {
+        *hits = sc->hits;
+        *hit_count = 0;
+        return DN_EINVAL;
+    }
+    for (uint32_t k = 0; k < rs->role_rule_count[role]; k++) {
+        uint32_t i = rs->role_rules[role][k];
+        const dn__rule *r = &rs->rules[i];
+        if (!(r->info.type_mask & tbit))
+            continue;
+        sc->wit_n = 0;
+        sc->slots_read_n = 0;
+        sc->lower_len = 0;
+        if (!run(sc, &r->prog, &x))
+            continue;
+        dn__lang_hit *h = &sc->hits[n++];
+        h->rule = i;
+        explain(sc, &r->prog, h);
+        collect_ids(sc, &x, h);
+    }
+    *hits = sc->hits;
+    *hit_count = n;
+    return 0;
+}

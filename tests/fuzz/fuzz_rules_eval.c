@@ -1,0 +1,150 @@
+/*
+ * fuzz_rules_eval.c - a fixed rule set (event fields, attributes, builtins, lists, regexes with
+ * the prefilter; no entity functions) evaluated against events built from arbitrary bytes, with
+ * the prefilter on and off: the two must agree, and nothing may crash.
+ *
+ * Input: lines (split at '\n') fill, in order, reference, src_name, dst_name, purpose, channel,
+ * dst_country, src, dst, attrs.wallet, attrs.note; the first byte also picks the event type
+ * and the amount. Rules with entity functions need engine/state and are fuzzed after
+ * integration; the state functions below are weak stubs that abort if ever reached.
+ */
+#include "dragnet/error.h"
+#include "dragnet/event.h"
+#include "dragnet/rules.h"
+#include "lang/lang.h"
+#include "lang/lang_internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((weak)) void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot,
+                                         int64_t now_ms, uint64_t cp_h, dn__agg_value *out)
+{
+    abort();
+}
+__attribute__((weak)) uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e,
+                                                       uint32_t slot, int64_t now_ms, uint64_t cp_h,
+                                                       dn_str *ids, uint32_t cap)
+{
+    abort();
+}
+__attribute__((weak)) uint32_t dn__state_hits(const dn__state *st, const dn__entity *e,
+                                              uint32_t rule, int64_t window_ms, int64_t now_ms)
+{
+    abort();
+}
+
+static const char rules[] =
+    "version \"fuzz\"\nbase EUR\n"
+    "param hot = [\"KH\", \"MM\", \"LA\", \"PH\"]\n"
+    "list wallets from \"lists/w.txt\"\n"
+    "rule a \"d\" {\n on transfer, card, crypto_buy\n for src\n when reference ~ "
+    "/\\b(usdt|withdrawal fee|unlock(ing)? fee|tax (fee|clearance))\\b/i and dst_country in "
+    "$hot\n score 1\n}\n"
+    "rule b \"d\" {\n on transfer\n for dst\n when src_name ~ /^(mr|mrs)\\.? /i or dst_name !~ "
+    "/[a-z]/ or purpose ~ /(\\w)\\1{2}/\n score 1\n}\n"
+    "rule c \"d\" {\n on transfer, card, crypto_buy\n for src\n when lower(channel) == "
+    "\"online\" and amount * 1.5 > 100 EUR or attrs.wallet in $wallets or len(reference) > "
+    "100\n score 1\n}\n"
+    "rule d \"d\" {\n on transfer, login\n for device\n when counterparty ~ /^(a+)+$/ and not "
+    "(attrs.note == \"x\") and hour(now) >= 0\n score 1\n}\n"
+    "rule e \"d\" {\n on transfer, card\n for ip\n when reference ~ /gift.card/s and reference ~ "
+    "/^x/m and reference ~ /c r y p t o/x\n score 1\n}\n";
+
+static int load(void *ctx, const char *path, char **text, size_t *len)
+{
+    (void)ctx;
+    (void)path;
+    *text = strdup("TQ1abc\n0xdeadbeef\n");
+    if (!*text)
+        return DN_ENOMEM;
+    *len = strlen(*text);
+    return 0;
+}
+
+static dn_ruleset *rs;
+static dn__lang_scratch *on, *off;
+
+static void setup(void)
+{
+    const char *names[] = {"fuzz.rules"};
+    const char *texts[] = {rules};
+    size_t lens[] = {sizeof(rules) - 1};
+    dn__lang_sources s = {.names = names, .texts = texts, .lens = lens, .count = 1, .load = load};
+    dn_diags *d = NULL;
+    if (dn__ruleset_compile_sources(&s, &d, &rs) != 0) {
+        dn_diags_print(d, stderr);
+        abort();
+    }
+    dn_diags_free(d);
+    if (dn__lang_scratch_new(rs, &on) || dn__lang_scratch_new(rs, &off))
+        abort();
+    dn__lang_scratch_set_prefilter(on, true);
+    dn__lang_scratch_set_prefilter(off, false);
+}
+
+static uint32_t eval(dn__lang_scratch *sc, const dn_event *ev)
+{
+    uint32_t mask = 0;
+    dn__lang_event_begin(sc, ev, ev->amount_minor);
+    for (int r = 0; r < DN__ROLE_COUNT; r++) {
+        const dn__lang_hit *hits;
+        uint32_t n;
+        (void)dn__lang_filters(sc, (dn__role)r);
+        dn__lang_eval(sc, (dn__role)r, NULL, NULL, NULL, &hits, &n);
+        for (uint32_t i = 0; i < n; i++) {
+            mask |= 1u << (hits[i].rule + 8 * r);
+            for (uint32_t k = 0; k < hits[i].because_count; k++)
+                if (hits[i].because[k].len && !hits[i].because[k].ptr)
+                    abort();
+        }
+    }
+    dn__lang_event_end(sc);
+    return mask;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!rs)
+        setup();
+    dn_event ev;
+    dn_event_init(&ev);
+    ev.id = (dn_str){"fz", 2};
+    ev.ts_ms = 1700000000000LL;
+    ev.type = size ? (dn_event_type)(data[0] % DN_EV_TYPE_COUNT) : DN_EV_TRANSFER;
+    ev.has_amount = size > 1;
+    ev.amount_minor = size > 1 ? (int64_t)data[1] * 997 : 0;
+    strcpy(ev.currency, "EUR");
+    dn_str *fields[] = {&ev.reference, &ev.src_name, &ev.dst_name, &ev.purpose, &ev.channel};
+    dn_str parts[10] = {{0}};
+    size_t np = 0, start = size > 2 ? 2 : size;
+    for (size_t i = start; i <= size && np < 10; i++) {
+        if (i == size || data[i] == '\n') {
+            parts[np++] = (dn_str){(const char *)data + start, (uint32_t)(i - start)};
+            start = i + 1;
+        }
+    }
+    for (size_t i = 0; i < 5 && i < np; i++)
+        *fields[i] = parts[i];
+    if (np > 5 && parts[5].len == 2)
+        memcpy(ev.dst_country, parts[5].ptr, 2);
+    if (np > 6)
+        ev.src = parts[6];
+    if (np > 7)
+        ev.dst = parts[7];
+    dn_attr attrs[2];
+    uint32_t na = 0;
+    if (np > 8)
+        attrs[na++] = (dn_attr){.key = {"wallet", 6}, .kind = DN_VAL_STR, .v.s = parts[8]};
+    if (np > 9)
+        attrs[na++] = (dn_attr){.key = {"note", 4}, .kind = DN_VAL_STR, .v.s = parts[9]};
+    ev.attrs = attrs;
+    ev.attr_count = na;
+    ev.device = (dn_str){"dev", 3};
+    ev.ip = (dn_str){"1.2.3.4", 7};
+    if (eval(on, &ev) != eval(off, &ev))
+        abort();
+    return 0;
+}

@@ -1,0 +1,652 @@
+/*
+ * test_lang_eval.c - the language on events, without entity state: every operator and type rule,
+ * missing fields, attributes, builtins, folding (money conversion with rates, durations), regex
+ * limits, prefilter on/off equivalence, because strings, the plan, disasm, summary and hash.
+ *
+ * Rules here use no entity function, so dn__lang_eval runs with st, e and pre NULL. The state
+ * functions the VM links against are defined below as weak stubs that fail the test if called:
+ * that proves such rules never touch state (the real ones replace them once engine/state lands).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "dragnet/error.h"
+#include "dragnet/rules.h"
+#include "lang/lang.h"
+#include "lang/lang_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((weak)) void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot,
+                                         int64_t now_ms, uint64_t cp_h, dn__agg_value *out)
+{
+    (void)st, (void)e, (void)slot, (void)now_ms, (void)cp_h, (void)out;
+    fail_msg("state read by a rule without aggregates");
+}
+__attribute__((weak)) uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e,
+                                                       uint32_t slot, int64_t now_ms, uint64_t cp_h,
+                                                       dn_str *ids, uint32_t cap)
+{
+    (void)st, (void)e, (void)slot, (void)now_ms, (void)cp_h, (void)ids, (void)cap;
+    fail_msg("state read by a rule without aggregates");
+    return 0;
+}
+__attribute__((weak)) uint32_t dn__state_hits(const dn__state *st, const dn__entity *e,
+                                              uint32_t rule, int64_t window_ms, int64_t now_ms)
+{
+    (void)st, (void)e, (void)rule, (void)window_ms, (void)now_ms;
+    fail_msg("state read by a rule without aggregates");
+    return 0;
+}
+
+#define HDR                                                                                        \
+    "version \"t1\"\nbase EUR\nparam scam.hotspots = [\"KH\", \"MM\", \"LA\", \"PH\"]\n"           \
+    "list wallets from \"lists/w.txt\"\n"
+#define RATES "currency,rate_to_base\nGBP,1.17\nJPY,0.0062\n"
+
+static const char *list_text = "# wallets\nTQ1abc\n  0xdeadbeef  \n\nbc1qxyz\n";
+
+static int load(void *ctx, const char *path, char **text, size_t *len)
+{
+    (void)ctx;
+    if (strcmp(path, "lists/w.txt") != 0)
+        return DN_ENOENT;
+    *text = strdup(list_text);
+    *len = strlen(list_text);
+    return *text ? 0 : DN_ENOMEM;
+}
+
+static int compile_src(const char *src, dn_ruleset **rs)
+{
+    const char *names[] = {"t.rules"};
+    const char *texts[] = {src};
+    size_t lens[] = {strlen(src)};
+    dn__lang_sources s = {.names = names,
+                          .texts = texts,
+                          .lens = lens,
+                          .count = 1,
+                          .rates_name = "rates.csv",
+                          .rates_text = RATES,
+                          .rates_len = strlen(RATES),
+                          .load = load};
+    dn_diags *d = NULL;
+    int rc = dn__ruleset_compile_sources(&s, &d, rs);
+    if (rc)
+        dn_diags_print(d, stderr);
+    dn_diags_free(d);
+    return rc;
+}
+
+/* ---- the event -------------------------------------------------------------------------- */
+
+#define TS 1700000000000LL /* 2023-11-14T22:13:20Z */
+
+static dn_attr attrs[4];
+static dn_event base_event(void)
+{
+    dn_event ev;
+    dn_event_init(&ev);
+    ev.id = (dn_str){"e1", 2};
+    ev.ts_ms = TS;
+    ev.type = DN_EV_TRANSFER;
+    ev.has_amount = true;
+    ev.amount_minor = 250000;
+    strcpy(ev.currency, "EUR");
+    ev.src = (dn_str){"A1", 2};
+    ev.dst = (dn_str){"B2", 2};
+    strcpy(ev.src_country, "DE");
+    strcpy(ev.dst_country, "KH");
+    ev.reference = (dn_str){"USDT withdrawal fee", 19};
+    ev.channel = (dn_str){"online", 6};
+    ev.has_mcc = true;
+    ev.mcc = 6051;
+    ev.remote_access = 1;
+    ev.customer.is_present = true;
+    ev.customer.has_birth_year = true;
+    ev.customer.birth_year = 1950;
+    ev.customer.has_opened = true;
+    ev.customer.opened_ms = TS - (3 * 86400000LL + 4 * 3600000LL);
+    ev.customer.segment = (dn_str){"retail", 6};
+    strcpy(ev.customer.residence, "DE");
+    attrs[0] = (dn_attr){.key = {"wallet", 6}, .kind = DN_VAL_STR, .v.s = {"0xdeadbeef", 10}};
+    attrs[1] = (dn_attr){.key = {"score", 5}, .kind = DN_VAL_INT, .v.i = 7};
+    attrs[2] = (dn_attr){.key = {"flag", 4}, .kind = DN_VAL_BOOL, .v.b = true};
+    attrs[3] = (dn_attr){.key = {"ratio", 5}, .kind = DN_VAL_FLOAT, .v.f = 0.5};
+    ev.attrs = attrs;
+    ev.attr_count = 4;
+    return ev;
+}
+
+/* Compiles `when` into a src rule on every type and evaluates it; returns 1 fired, 0 not, -1
+ * compile error. because (may be NULL) receives the because strings joined by " | ". */
+static int eval_when(const char *when, const dn_event *ev, int64_t amount, char *because,
+                     size_t cap)
+{
+    char src[4096];
+    snprintf(src, sizeof(src),
+             HDR "rule r \"d\" {\n on transfer, card, login\n for src\n when %s\n score 1\n}\n",
+             when);
+    dn_ruleset *rs = NULL;
+    if (compile_src(src, &rs))
+        return -1;
+    dn__lang_scratch *sc = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    dn__lang_event_begin(sc, ev, amount);
+    const dn__lang_hit *hits = NULL;
+    uint32_t n = 0;
+    assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n), 0);
+    if (because && cap) {
+        because[0] = '\0';
+        size_t len = 0;
+        for (uint32_t i = 0; n && i < hits[0].because_count; i++)
+            len += (size_t)snprintf(because + len, cap - len, "%s%.*s", i ? " | " : "",
+                                    (int)hits[0].because[i].len, hits[0].because[i].ptr);
+    }
+    dn__lang_event_end(sc);
+    dn__lang_scratch_free(sc);
+    dn_ruleset_release(rs);
+    return n == 1;
+}
+
+static void expect(const char *when, int want)
+{
+    dn_event ev = base_event();
+    int got = eval_when(when, &ev, 250000, NULL, 0);
+    if (got != want)
+        fprintf(stderr, "when %s: expected %d, got %d\n", when, want, got);
+    assert_int_equal(got, want);
+}
+
+static void test_money(void **state)
+{
+    (void)state;
+    expect("amount >= 2000 EUR", 1);
+    expect("amount == 2500 EUR", 1);
+    expect("amount != 1 EUR", 1);
+    expect("amount < 3000 EUR", 1);
+    expect("amount <= 2500 EUR", 1);
+    expect("amount > 2500 EUR", 0);
+    expect("amount > 2000 GBP", 1); /* 2340.00 EUR */
+    expect("amount < 2200 GBP", 1); /* 2574.00 EUR */
+    expect("amount + 500 EUR == 3000 EUR", 1);
+    expect("amount - 500 EUR == 2000 EUR", 1);
+    expect("amount * 2 == 5000 EUR", 1);
+    expect("2 * amount == 5000 EUR", 1);
+    expect("amount / 2 == 1250 EUR", 1);
+    expect("amount / 500 EUR == 5", 1);
+    expect("-amount == -2500 EUR", 1);
+    expect("abs(-amount) == amount", 1);
+    expect("amount / 0 == 1 EUR", 0);        /* division by zero: missing */
+    expect("1500.50 GBP == 1755.59 EUR", 1); /* half away from zero */
+    expect("100000 JPY == 620 EUR", 1);
+    expect("0.5 * 2000 EUR == 1000 EUR", 1);
+}
+
+static void test_money_rounding(void **state)
+{
+    (void)state;
+    dn_event ev = base_event();
+    assert_int_equal(eval_when("amount * 0.5 == 0.02 EUR", &ev, 3, NULL, 0), 1);
+    assert_int_equal(eval_when("-amount * 0.5 == -0.02 EUR", &ev, 3, NULL, 0), 1);
+    assert_int_equal(eval_when("amount / 2 == 0.02 EUR", &ev, 3, NULL, 0), 1);
+    assert_int_equal(eval_when("amount * 0.333 == 0.01 EUR", &ev, 3, NULL, 0), 1);
+}
+
+static void test_numbers_durations_times(void **state)
+{
+    (void)state;
+    expect("mcc + 1 == 6052", 1);
+    expect("mcc - 51 == 6000", 1);
+    expect("mcc * 2 == 12102", 1);
+    expect("mcc / 2 == 3025.5", 1);
+    expect("-mcc == -6051", 1);
+    expect("abs(-mcc) == 6051", 1);
+    expect("mcc / 0 == 1", 0);
+    expect("mcc > 6000 and mcc < 7000 and mcc >= 6051 and mcc <= 6051", 1);
+    expect("24h + 30m == 1470m", 1);
+    expect("2 * 1h == 120m", 1);
+    expect("1h * 2 == 7200s", 1);
+    expect("1d / 2 == 12h", 1);
+    expect("1d / 1h == 24", 1);
+    expect("1w == 7d", 1);
+    expect("500ms < 1s", 1);
+    expect("abs(-1h) == 60m", 1);
+    expect("now - customer.opened == 3d + 4h", 1);
+    expect("now - customer.opened > 2d", 1);
+    expect("customer.opened + 3d + 4h == now", 1);
+    expect("now - 3d - 4h == customer.opened", 1);
+    expect("ts == now", 1);
+    expect("ts > customer.opened", 1);
+    expect("hour(ts) == 22", 1);
+    expect("year(now) == 2023", 1);
+    expect("year(now) - customer.birth_year >= 60", 1);
+}
+
+static void test_strings_lists_regex(void **state)
+{
+    (void)state;
+    expect("reference == \"USDT withdrawal fee\"", 1);
+    expect("lower(reference) == \"usdt withdrawal fee\"", 1);
+    expect("len(reference) == 19", 1);
+    expect("src != dst", 1);
+    expect("type == \"transfer\"", 1);
+    expect("type == \"card\"", 0);
+    expect("currency == \"EUR\"", 1);
+    expect("counterparty == \"B2\" and counterparty_country == \"KH\"", 1);
+    expect("customer.segment == \"retail\" and customer.residence == \"DE\"", 1);
+    expect("src_country == \"DE\" and ip_country == \"DE\"", 0);
+    expect("dst_country in [\"KH\", \"MM\"]", 1);
+    expect("dst_country not in [\"FR\"]", 1);
+    expect("dst_country not in [\"KH\"]", 0);
+    expect("mcc in [6051, 7995]", 1);
+    expect("mcc not in [1]", 1);
+    expect("dst_country in $scam.hotspots", 1);
+    expect("attrs.wallet in $wallets", 1);
+    expect("dst in $wallets", 0);
+    expect("reference ~ /usdt/i", 1);
+    expect("reference ~ /usdt/", 0);
+    expect("reference !~ /^zzz/", 1);
+    expect("reference ~ /WITHDRAWAL\\s+FEE/i", 1);
+    expect("reference ~ /u s d t/ix", 1);
+    expect("lower(reference) ~ /usdt/", 1);
+    expect("counterparty ~ /^B/", 1);
+}
+
+static void test_bools_missing_attrs(void **state)
+{
+    (void)state;
+    expect("remote_access", 1);
+    expect("remote_access == true", 1);
+    expect("not remote_access", 0);
+    expect("not (channel == \"branch\")", 1);
+    expect("true or false", 1);
+    expect("false or amount > 1 EUR", 1);
+    expect("not false", 1);
+    expect("false", 0);
+    /* attributes take the other operand's type */
+    expect("attrs.score == 7", 1);
+    expect("attrs.score > 5", 1);
+    expect("attrs.flag == true", 1);
+    expect("attrs.ratio < 1", 1);
+    expect("attrs.wallet == \"0xdeadbeef\"", 1);
+    expect("attrs.score == \"7\"", 0); /* mismatched kind: false */
+    expect("attrs.wallet ~ /dead/", 1);
+    /* missing fields: every comparison reading them is false */
+    expect("attrs.missing == 1", 0);
+    expect("attrs.missing != 1", 0);
+    expect("not (attrs.missing == 1)", 1);
+    expect("src_name == \"x\"", 0);
+    expect("src_name != \"x\"", 0);
+    expect("not (src_name == \"x\")", 1);
+    expect("src_name ~ /./", 0);
+    expect("src_name !~ /./", 0);
+    expect("purpose in [\"a\"]", 0);
+    expect("purpose not in [\"a\"]", 0);
+    expect("ip_country == \"DE\"", 0);
+    expect("len(src_name) >= 0", 0);
+}
+
+static void test_missing_amount_and_bool(void **state)
+{
+    (void)state;
+    dn_event ev = base_event();
+    ev.has_amount = false;
+    ev.remote_access = -1;
+    assert_int_equal(eval_when("amount >= 0 EUR", &ev, 0, NULL, 0), 0);
+    assert_int_equal(eval_when("remote_access", &ev, 0, NULL, 0), 0);
+    assert_int_equal(eval_when("not remote_access", &ev, 0, NULL, 0), 1);
+    assert_int_equal(eval_when("remote_access == false", &ev, 0, NULL, 0), 0);
+}
+
+static void test_on_types_and_roles(void **state)
+{
+    (void)state;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(HDR
+                                 "rule a \"d\" {\n on login\n for src\n when true\n score 1\n}\n"
+                                 "rule b \"d\" {\n on transfer\n for dst\n when counterparty == "
+                                 "\"A1\"\n score 1\n}\n"
+                                 "rule c \"d\" {\n on transfer\n for device\n when "
+                                 "counterparty == \"A1\"\n score 1\n}\n",
+                                 &rs),
+                     0);
+    dn__lang_scratch *sc = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    dn_event ev = base_event();
+    dn__lang_event_begin(sc, &ev, 250000);
+    const dn__lang_hit *hits;
+    uint32_t n;
+    dn__lang_eval(sc, DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n);
+    assert_int_equal(n, 0); /* rule a is on login only */
+    dn__lang_eval(sc, DN__ROLE_DST, NULL, NULL, NULL, &hits, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].rule, 1);
+    assert_int_equal(hits[0].event_id_count, 1);
+    assert_memory_equal(hits[0].event_ids[0].ptr, "e1", 2);
+    dn__lang_eval(sc, DN__ROLE_DEVICE, NULL, NULL, NULL, &hits, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].rule, 2);
+    dn__lang_event_end(sc);
+    dn__lang_scratch_free(sc);
+    dn_ruleset_release(rs);
+}
+
+static void test_because(void **state)
+{
+    (void)state;
+    dn_event ev = base_event();
+    char b[2048];
+    assert_int_equal(eval_when("amount >= 2000 EUR and dst_country in $scam.hotspots\n"
+                               "   and reference ~ /\\b(usdt|withdrawal fee)\\b/i\n"
+                               "   and not (channel == \"branch\")",
+                               &ev, 250000, b, sizeof(b)),
+                     1);
+    assert_string_equal(b, "amount = 2500.00 EUR >= 2000.00 EUR | dst_country = \"KH\" in "
+                           "$scam.hotspots | reference = \"USDT withdrawal fee\" ~ "
+                           "/\\b(usdt|withdrawal fee)\\b/i | not (channel == \"branch\")");
+    /* only the path that made it true */
+    assert_int_equal(
+        eval_when("(mcc == 6051 and amount < 1 EUR) or remote_access", &ev, 250000, b, sizeof(b)),
+        1);
+    assert_string_equal(b, "remote_access = true");
+    assert_int_equal(eval_when("mcc == 6051 or remote_access", &ev, 250000, b, sizeof(b)), 1);
+    assert_string_equal(b, "mcc = 6051 == 6051");
+    assert_int_equal(eval_when("now - customer.opened < 30d", &ev, 250000, b, sizeof(b)), 1);
+    assert_string_equal(b, "now - customer.opened = 3d 4h < 30d");
+    assert_int_equal(
+        eval_when("mcc in [6051, 7995] and ts > customer.opened", &ev, 250000, b, sizeof(b)), 1);
+    assert_string_equal(b, "mcc = 6051 in [6051, 7995] | ts = 2023-11-14T22:13:20Z > "
+                           "2023-11-11T18:13:20Z");
+    assert_int_equal(eval_when("amount * 0.8 > 1 GBP", &ev, 250000, b, sizeof(b)), 1);
+    assert_string_equal(b, "amount * 0.8 = 2000.00 EUR > 1.17 EUR");
+}
+
+static void test_regex_limit(void **state)
+{
+    (void)state;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(
+        compile_src(HDR "rule r \"d\" {\n on transfer\n for src\n when reference ~ /(a+)+$/\n "
+                        "score 1\n}\n",
+                    &rs),
+        0);
+    char text[64];
+    memset(text, 'a', 40);
+    text[40] = 'b';
+    dn_event ev = base_event();
+    ev.reference = (dn_str){text, 41};
+    for (int pf = 0; pf < 2; pf++) {
+        dn__lang_scratch *sc = NULL;
+        assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+        dn__lang_scratch_set_prefilter(sc, pf == 1);
+        dn__lang_event_begin(sc, &ev, 250000);
+        const dn__lang_hit *hits;
+        uint32_t n = 9;
+        assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n), 0);
+        assert_int_equal(n, 0);
+        dn__lang_stats st;
+        dn__lang_stats_get(sc, &st);
+        if (pf == 0) {
+            assert_int_equal(st.regex_runs, 1);
+            assert_int_equal(st.regex_limit_hits, 1);
+        } else {
+            /* the prefilter says no: PCRE2 never runs */
+            assert_int_equal(st.regex_runs + st.prefilter_skips, 1);
+        }
+        dn__lang_event_end(sc);
+        dn__lang_scratch_free(sc);
+    }
+    dn_ruleset_release(rs);
+}
+
+static void test_prefilter_equivalence(void **state)
+{
+    (void)state;
+    static const char *const rules =
+        HDR "rule r0 \"d\" {\n on transfer\n for src\n when reference ~ "
+            "/\\b(usdt|withdrawal fee|unlock(ing)? fee|tax (fee|clearance))\\b/i\n score 1\n}\n"
+            "rule r1 \"d\" {\n on transfer\n for src\n when reference ~ /^invoice\\s+\\d{4,}$/m\n "
+            "score 1\n}\n"
+            "rule r2 \"d\" {\n on transfer\n for src\n when reference ~ /(\\w)\\1{3}/\n score "
+            "1\n}\n"
+            "rule r3 \"d\" {\n on transfer\n for src\n when reference ~ /gift.card/s\n score 1\n}\n"
+            "rule r4 \"d\" {\n on transfer\n for src\n when reference !~ /[a-z]/\n score 1\n}\n"
+            "rule r5 \"d\" {\n on transfer\n for src\n when src_name ~ /^(mr|mrs)\\.? /i and "
+            "reference ~ /loan/i\n score 1\n}\n"
+            "rule r6 \"d\" {\n on transfer\n for src\n when reference ~ /c r y p t o/xi\n score "
+            "1\n}\n"
+            "rule r7 \"d\" {\n on transfer\n for src\n when reference ~ /x*/\n score 1\n}\n";
+    static const char *const refs[] = {"USDT withdrawal fee",
+                                       "unlocking fee for your profits",
+                                       "tax clearance now",
+                                       "invoice 12345",
+                                       "line\ninvoice 9999",
+                                       "invoice 12",
+                                       "aaaa",
+                                       "zzzz1",
+                                       "abcd",
+                                       "gift\ncard",
+                                       "giftcard",
+                                       "gift card",
+                                       "12345",
+                                       "",
+                                       "CRYPTO refund",
+                                       "crypto",
+                                       "Loan repayment",
+                                       "usdtx",
+                                       "withdrawal fees",
+                                       "UNLOCK FEE",
+                                       "tax fee",
+                                       "x",
+                                       "\xff\xfe",
+                                       "payment for services rendered in full",
+                                       "1111",
+                                       "rent"};
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(rules, &rs), 0);
+    dn__lang_scratch *on = NULL, *off = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &on), 0);
+    assert_int_equal(dn__lang_scratch_new(rs, &off), 0);
+    dn__lang_scratch_set_prefilter(on, true);
+    dn__lang_scratch_set_prefilter(off, false);
+    uint32_t total = 0;
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        for (int nm = 0; nm < 2; nm++) {
+            dn_event ev = base_event();
+            ev.reference = (dn_str){refs[i], (uint32_t)strlen(refs[i])};
+            ev.src_name = nm ? (dn_str){"Mrs. Smith", 10} : (dn_str){"Acme", 4};
+            uint32_t mask[2] = {0, 0};
+            dn__lang_scratch *scs[2] = {on, off};
+            for (int k = 0; k < 2; k++) {
+                dn__lang_event_begin(scs[k], &ev, 250000);
+                const dn__lang_hit *hits;
+                uint32_t n;
+                dn__lang_eval(scs[k], DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n);
+                for (uint32_t h = 0; h < n; h++)
+                    mask[k] |= 1u << hits[h].rule;
+                dn__lang_event_end(scs[k]);
+            }
+            if (mask[0] != mask[1])
+                fprintf(stderr, "ref '%s': prefilter %x, none %x\n", refs[i], mask[0], mask[1]);
+            assert_int_equal(mask[0], mask[1]);
+            total += (uint32_t)__builtin_popcount(mask[0]);
+        }
+    }
+    assert_true(total > 20);
+    dn__lang_stats s_on, s_off;
+    dn__lang_stats_get(on, &s_on);
+    dn__lang_stats_get(off, &s_off);
+    assert_true(s_on.prefilter_skips > 0);
+    assert_true(s_on.regex_runs < s_off.regex_runs);
+    assert_int_equal(s_off.prefilter_skips, 0);
+    dn__lang_scratch_free(on);
+    dn__lang_scratch_free(off);
+    dn_ruleset_release(rs);
+}
+
+static void test_sample_pack(void **state)
+{
+    (void)state;
+    dn_diags *d = NULL;
+    dn_ruleset *rs = NULL;
+    int rc = dn_ruleset_compile(DN_TEST_DATA "/lang/sample", &d, &rs);
+    if (rc)
+        dn_diags_print(d, stderr);
+    assert_int_equal(rc, 0);
+    dn_diags_free(d);
+    assert_string_equal(dn_ruleset_version(rs), "2026.11");
+    assert_string_equal(dn_ruleset_base(rs), "EUR");
+    assert_int_equal(strlen(dn_ruleset_hash(rs)), 16);
+    assert_int_equal(dn__ruleset_base_digits(rs), 2);
+    uint32_t nr, nt;
+    const dn__rule_info *ri = dn__ruleset_rules(rs, &nr);
+    const dn__typology_info *ti = dn__ruleset_typologies(rs, &nt);
+    assert_int_equal(nr, 5);
+    assert_int_equal(nt, 2);
+    assert_string_equal(ri[0].id, "mule.pass_through");
+    assert_int_equal(ri[0].role, DN__ROLE_SRC);
+    assert_int_equal(ri[0].score, 40);
+    assert_int_equal(ri[0].tag_count, 2);
+    assert_string_equal(ri[0].tags[1], "layering");
+    assert_int_equal(ri[0].type_mask, (1u << DN_EV_TRANSFER) | (1u << DN_EV_CASH_WITHDRAWAL) |
+                                          (1u << DN_EV_CRYPTO_BUY));
+    assert_int_equal(ri[0].typology_count, 1);
+    assert_int_equal(ri[0].typologies[0], 0);
+    assert_true(ri[1].is_shadow);
+    assert_string_equal(ti[0].name, "money_mule");
+    assert_string_equal(ti[0].severity, "high");
+    assert_int_equal(ti[0].window_ms, 7 * 86400000LL);
+    assert_int_equal(ti[0].suppress_ms, 86400000LL);
+    assert_int_equal(ti[0].threshold, 60);
+    assert_int_equal(ti[0].review, 40);
+    assert_int_equal(ti[0].block, 80);
+    assert_int_equal(ti[1].review, -1);
+    /* the plans */
+    const dn__state_plan *pl = dn__ruleset_plans(rs);
+    const dn__state_plan *acc = &pl[DN__ENT_ACCOUNT];
+    assert_int_equal(acc->agg_count, 4); /* sum in 24h (shared), sum out 24h, distinct, count */
+    assert_int_equal(acc->aggs[0].kind, DN__AGG_SUM);
+    assert_int_equal(acc->aggs[0].dir, DN__DIR_IN);
+    assert_int_equal(acc->aggs[0].window_ms, 86400000LL);
+    assert_int_equal(acc->aggs[0].filter, -1);
+    assert_int_equal(acc->aggs[3].kind, DN__AGG_COUNT);
+    assert_int_equal(acc->aggs[3].filter, 0);
+    assert_int_equal(acc->filter_count, 1);
+    assert_int_equal(acc->retention_ms, 14 * 86400000LL); /* typology scam_victim */
+    assert_int_equal(acc->counterparty_memory_ms, 60 * 86400000LL);
+    assert_int_equal(acc->rule_count, 5);
+    assert_int_equal(acc->typology_count, 2);
+    assert_int_equal(pl[DN__ENT_DEVICE].agg_count, 1);
+    assert_int_equal(pl[DN__ENT_DEVICE].aggs[0].kind, DN__AGG_DISTINCT);
+    assert_int_equal(pl[DN__ENT_DEVICE].aggs[0].field, DN__FIELD_ACCOUNT);
+    assert_int_equal(pl[DN__ENT_DEVICE].retention_ms, 7 * 86400000LL); /* hits(..., 7d) */
+    assert_int_equal(pl[DN__ENT_DEVICE].counterparty_memory_ms, 0);
+    assert_int_equal(pl[DN__ENT_IP].agg_count, 0);
+    /* where-filters run on the event */
+    dn__lang_scratch *sc = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    dn_event ev = base_event();
+    dn__lang_event_begin(sc, &ev, 40000);
+    assert_int_equal(dn__lang_filters(sc, DN__ROLE_DST), 1);
+    dn__lang_event_begin(sc, &ev, 60000);
+    assert_int_equal(dn__lang_filters(sc, DN__ROLE_DST), 0);
+    assert_int_equal(dn__lang_filters(sc, DN__ROLE_DEVICE), 0);
+    dn__lang_event_end(sc);
+    dn__lang_scratch_free(sc);
+    /* conversion of event amounts */
+    int64_t v;
+    assert_int_equal(dn_ruleset_to_base(rs, "GBP", 100, &v), 0);
+    assert_int_equal(v, 117);
+    assert_int_equal(dn_ruleset_to_base(rs, "JPY", 10000, &v), 0);
+    assert_int_equal(v, 6200);
+    assert_int_equal(dn_ruleset_to_base(rs, "EUR", 12345, &v), 0);
+    assert_int_equal(v, 12345);
+    assert_int_equal(dn_ruleset_to_base(rs, "CHF", 1, &v), DN_ENOENT);
+    /* summary and disasm */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    dn_ruleset_summary(rs, f);
+    dn_ruleset_disasm(rs, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "5 rules (1 shadow), 2 typologies, 6 params, 1 lists"));
+    assert_non_null(strstr(buf, "retention src 2w, dst 2w, device 1w, ip 0"));
+    assert_non_null(strstr(buf, "MATCH"));
+    assert_non_null(strstr(buf, "(prefiltered)"));
+    assert_non_null(strstr(buf, "CONST     #0        ; 1755.59 EUR"));
+    assert_non_null(strstr(buf, "filter account#0  ; where amount < 500 EUR"));
+    free(buf);
+    dn_ruleset_release(dn_ruleset_retain(rs));
+    dn_ruleset_release(rs);
+}
+
+static void test_folding(void **state)
+{
+    (void)state;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src("version \"f\"\nbase EUR\nparam r = 0.5\nparam m = $r * 2000 GBP\n"
+                                 "param w = 2d - 12h\n"
+                                 "rule r \"d\" {\n on transfer\n for src\n when amount > $m + "
+                                 "-(1h / 30m) * 1 EUR and now - customer.opened < $w * 2\n score "
+                                 "1\n}\n",
+                                 &rs),
+                     0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    dn_ruleset_disasm(rs, f);
+    fclose(f);
+    /* 0.5 * 2000 GBP = 1170.00 EUR, minus 2.00 EUR; (2d - 12h) * 2 = 3d: one constant each */
+    assert_non_null(strstr(buf, "CONST     #0        ; 1168.00 EUR"));
+    assert_non_null(strstr(buf, "; 3d\n"));
+    assert_null(strstr(buf, "MUL"));
+    assert_null(strstr(buf, "DIV"));
+    assert_null(strstr(buf, "NEG"));
+    assert_non_null(strstr(buf, "SUB")); /* now - customer.opened is not constant */
+    free(buf);
+    dn_ruleset_release(rs);
+}
+
+static void test_hash_covers_lists(void **state)
+{
+    (void)state;
+    const char *src = HDR "rule r \"d\" {\n on transfer\n for src\n when dst in $wallets\n score "
+                          "1\n}\n";
+    dn_ruleset *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(compile_src(src, &a), 0);
+    assert_int_equal(compile_src(src, &b), 0);
+    assert_string_equal(dn_ruleset_hash(a), dn_ruleset_hash(b));
+    list_text = "other\n";
+    assert_int_equal(compile_src(src, &c), 0);
+    list_text = "# wallets\nTQ1abc\n  0xdeadbeef  \n\nbc1qxyz\n";
+    assert_string_not_equal(dn_ruleset_hash(a), dn_ruleset_hash(c));
+    dn_ruleset_release(a);
+    dn_ruleset_release(b);
+    dn_ruleset_release(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_money),
+        cmocka_unit_test(test_money_rounding),
+        cmocka_unit_test(test_numbers_durations_times),
+        cmocka_unit_test(test_strings_lists_regex),
+        cmocka_unit_test(test_bools_missing_attrs),
+        cmocka_unit_test(test_missing_amount_and_bool),
+        cmocka_unit_test(test_on_types_and_roles),
+        cmocka_unit_test(test_because),
+        cmocka_unit_test(test_regex_limit),
+        cmocka_unit_test(test_prefilter_equivalence),
+        cmocka_unit_test(test_sample_pack),
+        cmocka_unit_test(test_folding),
+        cmocka_unit_test(test_hash_covers_lists),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

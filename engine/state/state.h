@@ -42,7 +42,13 @@ typedef enum dn__entity_kind {
 } dn__entity_kind;
 
 /* The role an entity plays in an event; a rule is written `for` one role. */
-typedef enum dn__role { DN__ROLE_SRC, DN__ROLE_DST, DN__ROLE_DEVICE, DN__ROLE_IP, DN__ROLE_COUNT } dn__role;
+typedef enum dn__role {
+    DN__ROLE_SRC,
+    DN__ROLE_DST,
+    DN__ROLE_DEVICE,
+    DN__ROLE_IP,
+    DN__ROLE_COUNT
+} dn__role;
 
 static inline dn__entity_kind dn__role_kind(dn__role r)
 {
@@ -91,7 +97,7 @@ typedef struct dn__state_plan {
     int64_t retention_ms;  /* longest window any slot, hits() or typology needs; facts older go */
     int64_t counterparty_memory_ms; /* how far back new_counterparty looks (0: not used); kept as
                                        a compact set of counterparty hashes, not as facts */
-    uint32_t rule_count;   /* rule indexes passed to record_hit/hits are < rule_count */
+    uint32_t rule_count;            /* rule indexes passed to record_hit/hits are < rule_count */
     uint32_t typology_count;
 } dn__state_plan;
 
@@ -133,10 +139,10 @@ typedef struct dn__state dn__state;
 
 /* Per (entity, typology) alerting state, kept in the entity; engine/score reads and writes it. */
 typedef struct dn__typology_state {
-    bool is_open;          /* an alert was raised and its suppression window has not ended */
-    int64_t alert_ts_ms;   /* event time the open alert was raised */
-    uint64_t alert_seq;    /* disambiguates alert ids of one entity and typology */
-    int64_t last_score;    /* score reported in the last alert or update */
+    bool is_open;        /* an alert was raised and its suppression window has not ended */
+    int64_t alert_ts_ms; /* event time the open alert was raised */
+    uint64_t alert_seq;  /* disambiguates alert ids of one entity and typology */
+    int64_t last_score;  /* score reported in the last alert or update */
 } dn__typology_state;
 
 /*
@@ -180,6 +186,27 @@ int dn__state_record_hit(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts
  * event's hits included. */
 int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint32_t *rules,
                             uint32_t rule_count, int64_t window_ms, int64_t now_ms);
+
+/*
+ * Explanations (engine/score). dn__state_record_hit_note records a hit like dn__state_record_hit
+ * and keeps a copy of note (opaque bytes, engine/score's encoding) with it, freed when the hit
+ * leaves. dn__state_hit_list writes up to cap of the entity's hits in (now - window, now] whose
+ * rule is in rules[0..rule_count) to out, oldest first (the newest cap when there are more),
+ * current event included; returns how many. Notes stay valid until the next call that records
+ * or prunes hits for the entity (observe, record_hit) or evicts it.
+ */
+typedef struct dn__hit_view {
+    uint32_t rule;
+    int32_t score;
+    int64_t ts_ms;
+    const void *note; /* NULL when none */
+    uint32_t note_len;
+} dn__hit_view;
+int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts_ms,
+                              int32_t score, const void *note, uint32_t note_len);
+uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint32_t *rules,
+                            uint32_t rule_count, int64_t window_ms, int64_t now_ms,
+                            dn__hit_view *out, uint32_t cap);
 
 /* The alerting state of typology t for the entity (zeroed at creation). Never NULL for
  * t < plan.typology_count unless memory ran out. */

@@ -42,13 +42,7 @@ typedef enum dn__entity_kind {
 } dn__entity_kind;
 
 /* The role an entity plays in an event; a rule is written `for` one role. */
-typedef enum dn__role {
-    DN__ROLE_SRC,
-    DN__ROLE_DST,
-    DN__ROLE_DEVICE,
-    DN__ROLE_IP,
-    DN__ROLE_COUNT
-} dn__role;
+typedef enum dn__role { DN__ROLE_SRC, DN__ROLE_DST, DN__ROLE_DEVICE, DN__ROLE_IP, DN__ROLE_COUNT } dn__role;
 
 static inline dn__entity_kind dn__role_kind(dn__role r)
 {
@@ -97,7 +91,7 @@ typedef struct dn__state_plan {
     int64_t retention_ms;  /* longest window any slot, hits() or typology needs; facts older go */
     int64_t counterparty_memory_ms; /* how far back new_counterparty looks (0: not used); kept as
                                        a compact set of counterparty hashes, not as facts */
-    uint32_t rule_count;            /* rule indexes passed to record_hit/hits are < rule_count */
+    uint32_t rule_count;   /* rule indexes passed to record_hit/hits are < rule_count */
     uint32_t typology_count;
 } dn__state_plan;
 
@@ -139,10 +133,10 @@ typedef struct dn__state dn__state;
 
 /* Per (entity, typology) alerting state, kept in the entity; engine/score reads and writes it. */
 typedef struct dn__typology_state {
-    bool is_open;        /* an alert was raised and its suppression window has not ended */
-    int64_t alert_ts_ms; /* event time the open alert was raised */
-    uint64_t alert_seq;  /* disambiguates alert ids of one entity and typology */
-    int64_t last_score;  /* score reported in the last alert or update */
+    bool is_open;          /* an alert was raised and its suppression window has not ended */
+    int64_t alert_ts_ms;   /* event time the open alert was raised */
+    uint64_t alert_seq;    /* disambiguates alert ids of one entity and typology */
+    int64_t last_score;    /* score reported in the last alert or update */
 } dn__typology_state;
 
 /*

@@ -111,6 +111,17 @@ int dn__state_record_hit(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts
     return dn__state_record_hit_note(st, e, rule, ts_ms, score, NULL, 0);
 }
 
+/* Like fact queries, hit queries before the entity's newest time (a late event) are answered at
+ * the newest time: the hits on record carry clamped times. */
+static int64_t hits_now(const dn__entity *e, int64_t now_ms)
+{
+    if (e->newest_ts != INT64_MIN && now_ms < e->newest_ts)
+        now_ms = e->newest_ts;
+    if (e->hit_count && now_ms < e->hits[e->hit_count - 1].ts)
+        now_ms = e->hits[e->hit_count - 1].ts;
+    return now_ms;
+}
+
 static inline bool in_window(int64_t ts, int64_t window_ms, int64_t now_ms)
 {
     return ts <= now_ms && (now_ms < INT64_MIN + window_ms || ts > now_ms - window_ms);
@@ -120,6 +131,7 @@ uint32_t dn__state_hits(const dn__state *st, const dn__entity *e, uint32_t rule,
                         int64_t now_ms)
 {
     uint32_t n = e->hit_count;
+    now_ms = hits_now(e, now_ms);
     if (e->hit_seq == st->event_seq)
         n -= e->hit_seq_count <= n ? e->hit_seq_count : n;
     uint32_t count = 0;
@@ -141,6 +153,7 @@ int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint
 {
     (void)st;
     int64_t sum = 0;
+    now_ms = hits_now(e, now_ms);
     for (uint32_t i = 0; i < e->hit_count; i++)
         if (in_window(e->hits[i].ts, window_ms, now_ms) &&
             rule_in(e->hits[i].rule, rules, rule_count))
@@ -154,6 +167,7 @@ uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint
 {
     (void)st;
     uint32_t n = 0;
+    now_ms = hits_now(e, now_ms);
     for (uint32_t i = e->hit_count; i > 0 && n < cap; i--) {
         const dn__hit *h = &e->hits[i - 1];
         if (!in_window(h->ts, window_ms, now_ms) || !rule_in(h->rule, rules, rule_count))

@@ -213,7 +213,8 @@ int dn__score_alert_json(dn__buf *b, const dn__alert *a)
         goto fail;
     if ((rc = put_key(b, "ruleset")) || (rc = dn__buf_putc(b, '{')) ||
         (rc = put_cstr(b, "version", a->ruleset_version)) || (rc = put_key(b, "hash")) ||
-        (rc = dn__buf_json_str(b, a->ruleset_hash, strlen(a->ruleset_hash))) ||
+        (rc = dn__buf_json_str(b, a->ruleset_hash ? a->ruleset_hash : "",
+                               a->ruleset_hash ? strlen(a->ruleset_hash) : 0)) ||
         (rc = dn__buf_puts(b, "},")) || (rc = put_key(b, "rules")) || (rc = dn__buf_putc(b, '[')))
         goto fail;
     for (uint32_t i = 0; i < a->rule_count; i++) {

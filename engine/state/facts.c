@@ -17,6 +17,9 @@
  * divides by the number of facts with an amount); pair_* read facts whose counterparty hash is
  * the current event's (never when it is 0); distinct counts non-absent values (hash != 0).
  *
+ * An entity kind whose plan has no slot keeps no facts at all: only what the observation needs
+ * (first seen, opened, last times, the counterparty memory), hits and typology state.
+ *
  * Queries at a time before the entity's newest fact (a late event) are answered at the newest
  * time: facts in state carry clamped times, so this is the window the incremental sums describe.
  */
@@ -259,7 +262,8 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
 
     /* 2. the snapshot before this fact. */
     memset(pre, 0, sizeof(*pre));
-    pre->is_new_entity = e->first == e->end;
+    /* no fact within the retention before this one (the newest fact is the last to leave) */
+    pre->is_new_entity = e->newest_ts == INT64_MIN || e->newest_ts <= keep_cut;
     bool seen = false;
     if (in->counterparty_h != 0 && plan->counterparty_memory_ms > 0) {
         rc = dn__state_cps_seen(st, e, in->counterparty_h, ts, plan->counterparty_memory_ms, &seen);
@@ -279,6 +283,9 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     pre->last_ms[DN__DIR_IN] = e->last_ms[0];
     pre->last_ms[DN__DIR_OUT] = e->last_ms[1];
     pre->last_ms[DN__DIR_ANY] = e->last_ms[2];
+
+    if (plan->agg_count == 0)
+        goto done; /* no slot reads facts: keep none (recency and counterparties only) */
 
     /* 3. room for the fact: the per-entity cap first, then the ring. */
     while (e->end - e->first >= st->cfg.max_facts_per_entity) {
@@ -316,6 +323,7 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
             e->accs[i].sum += f->amount;
         }
     }
+done:
     e->newest_ts = ts;
     e->has_facts_ever = true;
     if (in->dir == DN__DIR_IN || in->dir == DN__DIR_OUT)

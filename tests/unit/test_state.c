@@ -392,7 +392,8 @@ static void test_hits_earlier_only(void **state)
 static void test_lru_eviction(void **state)
 {
     (void)state;
-    dn__state *st = make_state(NULL, 0, 0, DAY_MS, 0, 3, 64);
+    static const dn__agg_spec aggs[] = {{DN__AGG_COUNT, DN__DIR_ANY, 0, DAY_MS, -1}};
+    dn__state *st = make_state(aggs, 1, 0, DAY_MS, 0, 3, 64);
     put(st, "A", fact(T0, DN__DIR_OUT, 1, "x", "1"), NULL);
     put(st, "B", fact(T0 + 1, DN__DIR_OUT, 1, "x", "2"), NULL);
     put(st, "C", fact(T0 + 2, DN__DIR_OUT, 1, "x", "3"), NULL);
@@ -521,6 +522,50 @@ static void test_typology_and_bytes(void **state)
     assert_int_equal(dn__state_touch(st, DN__ENT_KIND_COUNT, S("x"), &e), DN_EINVAL);
 }
 
+/* A plan without slots keeps no facts, yet the observation still works. */
+static void test_no_slots_no_facts(void **state)
+{
+    (void)state;
+    dn__state *st = make_state(NULL, 0, 0, DAY_MS, DAY_MS, 100, 64);
+    dn__observation pre;
+    put(st, "A", fact(T0, DN__DIR_OUT, 1, "x", "1"), &pre);
+    assert_true(pre.is_new_entity);
+    put(st, "A", fact(T0 + 1, DN__DIR_IN, 1, "x", "2"), &pre);
+    assert_false(pre.is_new_entity);
+    assert_false(pre.is_new_counterparty);
+    assert_int_equal(pre.last_ms[DN__DIR_OUT], T0);
+    put(st, "A", fact(T0 + 1 + DAY_MS, DN__DIR_IN, 1, "y", "3"), &pre);
+    assert_true(pre.is_new_entity); /* the newest fact is exactly the retention old */
+    assert_true(pre.is_new_counterparty);
+    dn_state_stats s;
+    dn__state_stats(st, &s);
+    assert_int_equal(s.facts, 0);
+}
+
+/* Event ids longer than the wire limit are cut; empty ids work; hits are capped. */
+static void test_limits(void **state)
+{
+    (void)state;
+    static const dn__agg_spec aggs[] = {{DN__AGG_COUNT, DN__DIR_ANY, 0, DAY_MS, -1}};
+    dn__state *st = make_state(aggs, 1, 0, DAY_MS, 0, 100, 4);
+    char long_id[100];
+    memset(long_id, 'z', sizeof(long_id) - 1);
+    long_id[99] = '\0';
+    put(st, "A", fact(T0, DN__DIR_OUT, 1, "x", long_id), NULL);
+    dn__entity *e = put(st, "A", fact(T0 + 1, DN__DIR_OUT, 1, "x", ""), NULL);
+    dn_str ids[4];
+    assert_int_equal(dn__state_agg_event_ids(st, e, 0, T0 + 1, 0, ids, 4), 2);
+    assert_int_equal(ids[0].len, 0);
+    assert_int_equal(ids[1].len, DN_ID_MAX_LEN);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(dn__state_record_hit(st, e, 1, T0 + 1, 1), 0);
+    uint32_t rule = 1;
+    assert_int_equal(dn__state_hit_score(st, e, &rule, 1, DAY_MS, T0 + 1), 4);
+    dn__entity *empty = NULL;
+    assert_int_equal(dn__state_touch(st, DN__ENT_IP, (dn_str){NULL, 0}, &empty), 0);
+    assert_int_equal(dn__entity_id(empty).len, 0);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -553,6 +598,8 @@ int main(void)
         cmocka_unit_test_teardown(test_out_of_order_clamped, teardown),
         cmocka_unit_test_teardown(test_event_ids, teardown),
         cmocka_unit_test_teardown(test_typology_and_bytes, teardown),
+        cmocka_unit_test_teardown(test_no_slots_no_facts, teardown),
+        cmocka_unit_test_teardown(test_limits, teardown),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
  * Figures (median of 5 runs, each on fresh state):
  *   floor        a plain open-addressing hash table of 100k accounts, one hash of the id and one
  *                count/sum update per fact (what "decode + one account update" does in FLOORS.md)
+ *   cold floor   the same, writing a 48-byte slot in a 1.5 KiB record per account (memory
+ *                latency: the misses any per-entity store pays)
  *   observe      dn__state_event_begin + touch + observe per fact
  *   observe+agg  the same plus the 12 slot queries a rule VM would make
  * and bytes per entity: stats.bytes / entities (requested sizes), and the heap's own count
@@ -111,6 +113,36 @@ static double run_floor(uint64_t *checksum)
     return el;
 }
 
+/* A second floor, for what memory costs: the same table, but each account's record is as
+ * large as a state entity (1.5 KiB, 150 MB in all), and each fact writes its 48-byte slot in the
+ * record: the cache misses a per-entity store cannot avoid. */
+#define COLD_RECORD 1536
+static double run_floor_cold(uint64_t *checksum)
+{
+    uint32_t cap = 1u << 18;
+    floor_slot *t = calloc(cap, sizeof(*t));
+    unsigned char *rec = calloc((size_t)cap, COLD_RECORD);
+    double t0 = now_s();
+    for (uint32_t i = 0; i < FACTS; i++) {
+        const char *id = ids[facts[i].account];
+        uint64_t h = dn__hash64(id, strlen(id)) | 1;
+        uint32_t j = (uint32_t)h & (cap - 1);
+        while (t[j].h != 0 && t[j].h != h)
+            j = (j + 1) & (cap - 1);
+        t[j].h = h;
+        t[j].sum += facts[i].f.amount_base_minor;
+        unsigned char *slot = rec + (size_t)j * COLD_RECORD + (t[j].count % 16) * 48 + 64;
+        memcpy(slot, &facts[i].f, 48);
+        t[j].count++;
+    }
+    double el = now_s() - t0;
+    for (uint32_t j = 0; j < cap; j++)
+        *checksum += (uint64_t)t[j].sum + rec[(size_t)j * COLD_RECORD + 64];
+    free(rec);
+    free(t);
+    return el;
+}
+
 static const dn__agg_spec aggs[] = {
     {DN__AGG_COUNT, DN__DIR_IN, 0, DAY_MS, -1},
     {DN__AGG_SUM, DN__DIR_IN, 0, DAY_MS, -1},
@@ -177,21 +209,26 @@ static double median(double *v)
 int main(void)
 {
     generate();
-    double fl[RUNS], ob[RUNS], oq[RUNS];
+    double fl[RUNS], fc[RUNS], ob[RUNS], oq[RUNS];
     uint64_t checksum = 0;
     dn_state_stats stats;
     size_t heap = 0;
     for (int r = 0; r < RUNS; r++) {
         fl[r] = run_floor(&checksum);
+        fc[r] = run_floor_cold(&checksum);
         ob[r] = run_state(false, &checksum, &stats, &heap);
         oq[r] = run_state(true, &checksum, &stats, &heap);
     }
-    double f = FACTS / median(fl), o = FACTS / median(ob), q = FACTS / median(oq);
+    double f = FACTS / median(fl), c = FACTS / median(fc), o = FACTS / median(ob),
+           q = FACTS / median(oq);
     printf("bench_state: %d facts over %d accounts, 12 slots, 30-day retention (median of %d)\n",
            FACTS, ACCOUNTS, RUNS);
     printf("  floor (hash table update)  %8.2f M facts/s\n", f / 1e6);
-    printf("  observe                    %8.2f M facts/s  (%.2f x floor)\n", o / 1e6, o / f);
-    printf("  observe + 12 queries       %8.2f M facts/s  (%.2f x floor)\n", q / 1e6, q / f);
+    printf("  floor, cold (1.5 KiB/acct) %8.2f M facts/s\n", c / 1e6);
+    printf("  observe                    %8.2f M facts/s  (%.2f x floor, %.2f x cold floor)\n",
+           o / 1e6, o / f, o / c);
+    printf("  observe + 12 queries       %8.2f M facts/s  (%.2f x floor, %.2f x cold floor)\n",
+           q / 1e6, q / f, q / c);
     printf("  entities %llu, facts held %llu, dropped %llu, evicted %llu\n",
            (unsigned long long)stats.entities, (unsigned long long)stats.facts,
            (unsigned long long)stats.dropped_facts, (unsigned long long)stats.evicted_entities);

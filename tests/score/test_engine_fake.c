@@ -297,6 +297,111 @@ static void test_late_event_counted(void **state)
     dn_engine_free(e);
 }
 
+/* Random feeds: shuffled within the lateness (every event sorted by its time plus a jitter
+ * below the lateness, so none is late), the engine gives the alerts of the in-order feed, byte
+ * for byte. */
+typedef struct big_sink {
+    char **lines;
+    size_t count, cap;
+} big_sink;
+
+static void on_alert_big(const char *line, size_t len, void *ud)
+{
+    big_sink *s = ud;
+    (void)len;
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->lines = realloc(s->lines, s->cap * sizeof(*s->lines));
+        assert_non_null(s->lines);
+    }
+    s->lines[s->count++] = strdup(line);
+}
+
+typedef struct rnd_ev {
+    ev_spec spec;
+    int64_t key;
+    char id[16], src[8], dst[8], dev[8];
+} rnd_ev;
+
+static int by_key(const void *a, const void *b)
+{
+    const rnd_ev *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int by_ts(const void *a, const void *b)
+{
+    const rnd_ev *x = a, *y = b;
+    return x->spec.ts < y->spec.ts ? -1 : x->spec.ts > y->spec.ts;
+}
+
+static void run_feed(rnd_ev *evs, size_t n, int64_t lateness, big_sink *out, uint64_t *late)
+{
+    dn_engine_config cfg;
+    dn_engine_config_default(&cfg);
+    cfg.lateness_ms = lateness;
+    cfg.on_alert = on_alert_big;
+    cfg.on_alert_ud = out;
+    cfg.state.max_entities = 20; /* eviction on the way, the same in both orders */
+    dn_engine *e = NULL;
+    assert_int_equal(dn_engine_new(dn__fake_ruleset(), &cfg, &e), 0);
+    for (size_t i = 0; i < n; i++) {
+        evs[i].spec.id = evs[i].id;
+        evs[i].spec.src = evs[i].src;
+        evs[i].spec.dst = evs[i].dst;
+        evs[i].spec.device = evs[i].dev[0] ? evs[i].dev : NULL;
+        submit(e, &evs[i].spec);
+    }
+    assert_int_equal(dn_engine_flush(e), 0);
+    dn_engine_stats st;
+    dn_engine_stats_get(e, &st);
+    assert_int_equal(st.events_scored, n);
+    assert_true(st.state.evicted_entities > 0);
+    *late = st.late_events;
+    dn_engine_free(e);
+}
+
+static void test_random_feed_reordered(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static rnd_ev evs[N];
+    uint64_t x = 0x1234567;
+    const int64_t lateness = 10 * 60000;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        rnd_ev *r = &evs[i];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->id, sizeof(r->id), "r%zu", i);
+        snprintf(r->src, sizeof(r->src), "a%u", (unsigned)(x % 30));
+        snprintf(r->dst, sizeof(r->dst), "a%u", (unsigned)(x / 30 % 30));
+        if (x % 3 == 0)
+            snprintf(r->dev, sizeof(r->dev), "d%u", (unsigned)(x / 900 % 5));
+        r->spec.ts = T0 + (int64_t)i * 60000 + (int64_t)(x % 1000); /* distinct times */
+        r->spec.amount = (int64_t)(x / 7 % 90000);
+        r->spec.currency = x % 5 == 0 ? "GBP" : "EUR";
+        r->key = r->spec.ts + (int64_t)(x / 11 % (uint64_t)lateness);
+    }
+    big_sink in_order = {0}, shuffled = {0};
+    uint64_t late = 0;
+    run_feed(evs, N, 0, &in_order, &late);
+    assert_int_equal(late, 0);
+    qsort(evs, N, sizeof(evs[0]), by_key);
+    run_feed(evs, N, lateness, &shuffled, &late);
+    assert_int_equal(late, 0);
+    assert_true(in_order.count > 10);
+    assert_int_equal(in_order.count, shuffled.count);
+    for (size_t i = 0; i < in_order.count; i++)
+        assert_string_equal(in_order.lines[i], shuffled.lines[i]);
+    for (size_t i = 0; i < in_order.count; i++) {
+        free(in_order.lines[i]);
+        free(shuffled.lines[i]);
+    }
+    free(in_order.lines);
+    free(shuffled.lines);
+    qsort(evs, N, sizeof(evs[0]), by_ts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_unknown_currency),
         cmocka_unit_test(test_reorder_same_output),
         cmocka_unit_test(test_late_event_counted),
+        cmocka_unit_test(test_random_feed_reordered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

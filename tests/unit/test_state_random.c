@@ -6,7 +6,9 @@
  * field. A model keeps each entity's full history (with the clamped times state uses); after
  * every observe each slot is compared, at the event's time and at a random later time, with a
  * recomputation over the model's facts that state still holds (the newest max_facts within the
- * retention). Event ids are compared too, and new_counterparty against the model's memory.
+ * retention). Event ids are compared too, new_counterparty against the model's memory, and
+ * hits()/hit_score()/hit_list() against a model hit log (earlier events only, clamped times,
+ * the per-entity cap) before and after each event's random hits are recorded.
  */
 #include "state/state.h"
 
@@ -54,11 +56,72 @@ typedef struct mfact {
     char id[24];
 } mfact;
 
+typedef struct mhit {
+    int64_t ts;
+    uint32_t rule, step;
+    int32_t score;
+} mhit;
+
 typedef struct model {
     mfact *f;
     uint32_t n;
     int64_t newest;
+    mhit *h;
+    uint32_t hn;
 } model;
+
+/* The model's now for hit queries: never before the newest fact or hit (as state answers). */
+static int64_t hit_now(const model *m, int64_t now)
+{
+    if (m->newest > now)
+        now = m->newest;
+    if (m->hn && m->h[m->hn - 1].ts > now)
+        now = m->h[m->hn - 1].ts;
+    return now;
+}
+
+/* Checks hits(), hit_score() and hit_list() of entity e against the model. */
+static void check_hits(dn__state *st, dn__entity *e, const model *m, uint32_t max_facts,
+                       uint32_t step, int64_t at)
+{
+    static const int64_t windows[] = {3600000LL, 24 * 3600000LL, 7 * 24 * 3600000LL};
+    uint32_t from = m->hn > max_facts ? m->hn - max_facts : 0;
+    for (int wi = 0; wi < 3; wi++) {
+        int64_t w = windows[wi], now = hit_now(m, at);
+        for (uint32_t rule = 0; rule < 4; rule++) {
+            uint32_t want = 0;
+            for (uint32_t i = from; i < m->hn; i++)
+                want += m->h[i].rule == rule && m->h[i].step != step && m->h[i].ts > now - w &&
+                        m->h[i].ts <= now;
+            assert_int_equal(dn__state_hits(st, e, rule, w, at), want);
+        }
+        const uint32_t set[2] = {0, 2};
+        int64_t want_score = 0;
+        uint32_t want_n = 0;
+        for (uint32_t i = from; i < m->hn; i++) {
+            if ((m->h[i].rule == 0 || m->h[i].rule == 2) && m->h[i].ts > now - w &&
+                m->h[i].ts <= now) {
+                want_score += m->h[i].score;
+                want_n++;
+            }
+        }
+        assert_int_equal(dn__state_hit_score(st, e, set, 2, w, at), want_score);
+        dn__hit_view v[5];
+        uint32_t got = dn__state_hit_list(st, e, set, 2, w, at, v, 5);
+        assert_int_equal(got, want_n < 5 ? want_n : 5);
+        /* the newest `got` matching hits, oldest first */
+        uint32_t k = got;
+        for (uint32_t i = m->hn; i > from && k > 0; i--) {
+            const mhit *h = &m->h[i - 1];
+            if ((h->rule == 0 || h->rule == 2) && h->ts > now - w && h->ts <= now) {
+                k--;
+                assert_int_equal(v[k].rule, h->rule);
+                assert_int_equal(v[k].ts_ms, h->ts);
+                assert_int_equal(v[k].score, h->score);
+            }
+        }
+    }
+}
 
 static const dn__agg_kind kinds[] = {DN__AGG_COUNT,      DN__AGG_SUM,      DN__AGG_AVG,
                                      DN__AGG_MAX,        DN__AGG_MIN,      DN__AGG_DISTINCT,
@@ -191,6 +254,7 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
     memset(m, 0, sizeof(m));
     for (int i = 0; i < ENTITIES; i++) {
         m[i].f = calloc(FACTS, sizeof(mfact));
+        m[i].h = calloc(2 * FACTS, sizeof(mhit));
         m[i].newest = INT64_MIN;
     }
     int64_t clock = T0;
@@ -268,13 +332,29 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
                 }
             }
         }
+        /* hits: earlier events only before recording, then record 0-2 and check again */
+        check_hits(st, e, mm, max_facts, step, ts);
+        uint32_t nh = rndn(3);
+        for (uint32_t k = 0; k < nh; k++) {
+            mhit *h = &mm->h[mm->hn];
+            h->rule = rndn(4);
+            h->score = (int32_t)rndn(50);
+            h->step = step;
+            h->ts = mm->hn && mm->h[mm->hn - 1].ts > ts ? mm->h[mm->hn - 1].ts : ts;
+            assert_int_equal(dn__state_record_hit(st, e, h->rule, ts, h->score), 0);
+            mm->hn++;
+        }
+        check_hits(st, e, mm, max_facts, step, ts);
+        check_hits(st, e, mm, max_facts, step, later);
     }
     dn_state_stats stats;
     dn__state_stats(st, &stats);
     assert_int_equal(stats.entities, ENTITIES);
     dn__state_free(st);
-    for (int i = 0; i < ENTITIES; i++)
+    for (int i = 0; i < ENTITIES; i++) {
         free(m[i].f);
+        free(m[i].h);
+    }
 }
 
 /* Sparse: facts spread over weeks, windows and retention do the expiring. */

@@ -187,27 +187,51 @@ void dn__state_cps_free(dn__state *st, dn__entity *e)
     e->cp_cap = e->cp_count = 0;
 }
 
-/* Rebuilds the set without entries older than the memory, sized for one more entry. */
-static int cps_rebuild(dn__state *st, dn__entity *e, int64_t cut)
+/* Drops entries older than the memory in place: stale entries are emptied, then every live entry
+ * is re-inserted in probe order starting after an empty slot, so each lands at or before its old
+ * place and every probe chain stays whole. No allocation. */
+static void cps_purge(dn__entity *e, int64_t cut)
 {
-    uint32_t live = 0;
-    for (uint32_t i = 0; i < e->cp_cap; i++)
-        live += e->cps[i].h != 0 && e->cps[i].ts > cut;
-    uint32_t ncap = 4;
-    while ((live + 1) * 4 > ncap * 3)
-        ncap *= 2;
+    uint32_t mask = e->cp_cap - 1, empty = UINT32_MAX;
+    for (uint32_t i = 0; i < e->cp_cap; i++) {
+        if (e->cps[i].h != 0 && e->cps[i].ts <= cut) {
+            e->cps[i].h = 0;
+            e->cp_count--;
+        }
+        if (e->cps[i].h == 0 && empty == UINT32_MAX)
+            empty = i;
+    }
+    if (empty == UINT32_MAX)
+        return; /* cannot happen: the load stays below 3/4 */
+    for (uint32_t k = 1; k < e->cp_cap; k++) {
+        uint32_t i = (empty + k) & mask;
+        if (e->cps[i].h == 0)
+            continue;
+        dn__cp_entry x = e->cps[i];
+        e->cps[i].h = 0;
+        cp_put(e->cps, e->cp_cap, x.h, x.ts);
+    }
+}
+
+/* Makes room for one more entry: purges what the memory forgot, and doubles only when the live
+ * entries alone fill 3/4 of the table. */
+static int cps_make_room(dn__state *st, dn__entity *e, int64_t cut)
+{
+    if (e->cp_cap)
+        cps_purge(e, cut);
+    if ((e->cp_count + 1) * 4 <= e->cp_cap * 3)
+        return 0;
+    uint32_t ncap = e->cp_cap ? e->cp_cap * 2 : 4;
     dn__cp_entry *nt = calloc(ncap, sizeof(*nt));
     if (!nt)
         return DN_ENOMEM;
     for (uint32_t i = 0; i < e->cp_cap; i++)
-        if (e->cps[i].h != 0 && e->cps[i].ts > cut)
+        if (e->cps[i].h != 0)
             cp_put(nt, ncap, e->cps[i].h, e->cps[i].ts);
     free(e->cps);
-    st->stats.bytes += (size_t)ncap * sizeof(*nt);
-    st->stats.bytes -= (size_t)e->cp_cap * sizeof(*nt);
+    st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(*nt);
     e->cps = nt;
     e->cp_cap = ncap;
-    e->cp_count = live;
     return 0;
 }
 
@@ -228,7 +252,7 @@ int dn__state_cps_seen(dn__state *st, dn__entity *e, uint64_t h, int64_t ts, int
         }
     }
     if ((e->cp_count + 1) * 4 > e->cp_cap * 3) {
-        int rc = cps_rebuild(st, e, cut);
+        int rc = cps_make_room(st, e, cut);
         if (rc)
             return rc;
     }

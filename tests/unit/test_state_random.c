@@ -271,7 +271,7 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
         f->dir = (dn__dir)(1 + rndn(2));
         f->has_amount = rndn(10) != 0;
         f->amount = f->has_amount ? (int64_t)rndn(100000) : 0;
-        f->cp = rndn(8) ? 1 + rndn(12) : 0;
+        f->cp = rndn(8) ? 1 + rndn(step % 2 ? 12 : 200) : 0;
         f->dev = rndn(4) ? 100 + rndn(5) : 0;
         f->ip = rndn(4) ? 200 + rndn(7) : 0;
         f->chan = rndn(4) ? 300 + rndn(3) : 0;

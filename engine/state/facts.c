@@ -526,9 +526,28 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
     const dn__agg_spec *a = &k->plan->aggs[slot];
     uint32_t from = lower_bound(st, e, cutoff_of(query_now(e, now_ms), a->window_ms));
     uint32_t n = 0;
+    /* max/min: the fact that holds the value comes first (the newest of equals), so a cap never
+     * cuts it; then the others, newest first. */
+    bool is_extreme =
+        a->kind == DN__AGG_MAX || a->kind == DN__AGG_MIN || a->kind == DN__AGG_PAIR_MAX;
+    uint32_t best = e->end;
+    if (is_extreme) {
+        for (uint32_t i = e->end; i != from; i--) {
+            const dn__fact_core *f = dn__fact_at(st, e, i - 1);
+            if (!slot_match(st, e, a, f, cp_h))
+                continue;
+            const dn__fact_core *b = best == e->end ? NULL : dn__fact_at(st, e, best);
+            if (!b || (a->kind == DN__AGG_MIN ? f->amount < b->amount : f->amount > b->amount))
+                best = i - 1;
+        }
+        if (best != e->end) {
+            const dn__fact_core *f = dn__fact_at(st, e, best);
+            ids[n++] = (dn_str){e->ids + (f->id_off & (e->ids_cap - 1)), f->id_len};
+        }
+    }
     for (uint32_t i = e->end; i != from && n < cap; i--) {
         const dn__fact_core *f = dn__fact_at(st, e, i - 1);
-        if (!slot_match(st, e, a, f, cp_h))
+        if (i - 1 == best || !slot_match(st, e, a, f, cp_h))
             continue;
         ids[n].ptr = e->ids + (f->id_off & (e->ids_cap - 1));
         ids[n].len = f->id_len;

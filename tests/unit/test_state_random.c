@@ -204,6 +204,26 @@ static void brute(const model *m, uint32_t max_facts, const dn__agg_spec *a, int
         }
         any = true;
     }
+    if (a->kind == DN__AGG_MAX || a->kind == DN__AGG_MIN || a->kind == DN__AGG_PAIR_MAX) {
+        /* the extreme's id first (the newest of equals), then the rest newest first */
+        uint32_t best = UINT32_MAX, k = 0;
+        for (uint32_t i = m->n; i > start; i--) {
+            const mfact *f = &m->f[i - 1];
+            if (f->ts <= now - a->window_ms || !matches(a, f, cp))
+                continue;
+            if (best == UINT32_MAX || (a->kind == DN__AGG_MIN ? f->amount < m->f[best].amount
+                                                              : f->amount > m->f[best].amount))
+                best = i - 1;
+        }
+        if (best != UINT32_MAX) {
+            ids[k++] = m->f[best].id;
+            for (uint32_t i = m->n; i > start; i--) {
+                const mfact *f = &m->f[i - 1];
+                if (i - 1 != best && f->ts > now - a->window_ms && matches(a, f, cp))
+                    ids[k++] = f->id;
+            }
+        }
+    }
     switch (a->kind) {
     case DN__AGG_COUNT:
     case DN__AGG_PAIR_COUNT:

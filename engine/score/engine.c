@@ -189,14 +189,16 @@ fail:
 
 static int score_typology(dn_engine *e, dn__entity *ent, uint32_t ti, const dn_event *ev)
 {
+    int rc = 0;
     const dn__typology_info *t = &e->typs[ti];
     int64_t now = ev->ts_ms;
     int64_t total = dn__state_hit_score(e->st, ent, t->rules, t->rule_count, t->window_ms, now);
     if (total < t->threshold)
-        return 0;
+        goto done;
+    rc = DN_ENOMEM;
     dn__typology_state *ts = dn__state_typology(e->st, ent, ti);
     if (!ts)
-        return DN_ENOMEM;
+        goto done;
     bool is_open = ts->is_open && now < ts->alert_ts_ms + t->suppress_ms;
     if (!is_open) {
         ts->is_open = true;
@@ -205,7 +207,9 @@ static int score_typology(dn_engine *e, dn__entity *ent, uint32_t ti, const dn_e
                                            dn__entity_id(ent), ev->id);
     }
     ts->last_score = total;
-    return emit(e, ent, t, ti, ts, is_open, total, ev, now);
+    rc = emit(e, ent, t, ti, ts, is_open, total, ev, now);
+done:
+    return rc;
 }
 
 static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role)
@@ -328,7 +332,8 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
         if (reject_reason)
             *reject_reason = "unknown_currency";
         e->stats.events_rejected++;
-        return DN_EBADEVENT;
+        rc = DN_EBADEVENT;
+        goto fail;
     }
     dn__reorder_verdict v;
     if ((rc = dn__reorder_push(e->ro, ev, amount_base, &v)) != 0)

@@ -65,6 +65,8 @@ static void drop_oldest(dn__state *st, dn__entity *e)
             a->sum -= f->amount;
         }
         a->tail++;
+        if (a->tail != e->end)
+            a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
     }
     e->first++;
     if (e->first == e->end) {
@@ -81,15 +83,15 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
     for (uint32_t i = 0; i < k->acc_count; i++) {
         dn__acc *a = &e->accs[i];
         int64_t cut = cutoff_of(now, k->accs[i].window_ms);
-        while (a->tail != e->end) {
+        while (a->tail != e->end && a->tail_ts <= cut) {
             const dn__fact_core *f = dn__fact_at(st, e, a->tail);
-            if (f->ts > cut)
-                break;
             if (acc_match(&k->accs[i], st, e, f)) {
                 a->count--;
                 a->sum -= f->amount;
             }
             a->tail++;
+            if (a->tail != e->end)
+                a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
         }
     }
 }
@@ -339,6 +341,9 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     for (int c = 0; c < DN__COL_COUNT_; c++)
         if (k->col_off[c] >= 0)
             memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
+    for (uint32_t i = 0; i < k->acc_count; i++)
+        if (e->accs[i].tail == e->end)
+            e->accs[i].tail_ts = ts; /* an empty window starts at this fact */
     e->end++;
     st->stats.facts++;
     for (uint32_t i = 0; i < k->acc_count; i++) {
@@ -465,7 +470,7 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
         const dn__acc *acc = &e->accs[ai];
         const dn__acc_spec *as = &k->accs[ai];
         int64_t count = acc->count, sum = acc->sum;
-        for (uint32_t i = acc->tail; i != e->end; i++) {
+        for (uint32_t i = acc->tail; i != e->end && acc->tail_ts <= cut; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
             if (f->ts > cut)
                 break;

@@ -68,6 +68,8 @@ typedef struct dn__acc {
     uint32_t tail; /* absolute index of the oldest fact still in the window */
     uint32_t count;
     int64_t sum;
+    int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
+                        known without touching the ring (a cache miss per slot otherwise) */
 } dn__acc;
 
 typedef struct dn__kind_layout {

@@ -550,10 +550,27 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
             ids[n++] = (dn_str){e->ids + (f->id_off & (e->ids_cap - 1)), f->id_len};
         }
     }
+    /* distinct: one event per value, the newest that carried it */
+    uint64_t *seen = st->scratch;
+    uint32_t seen_cap = 16;
+    if (a->kind == DN__AGG_DISTINCT) {
+        while (seen_cap < 2 * (e->end - from))
+            seen_cap *= 2;
+        memset(seen, 0, seen_cap * sizeof(*seen));
+    }
     for (uint32_t i = e->end; i != from && n < cap; i--) {
         const dn__fact_core *f = dn__fact_at(st, e, i - 1);
         if (i - 1 == best || !slot_match(st, e, a, f, cp_h))
             continue;
+        if (a->kind == DN__AGG_DISTINCT) {
+            uint64_t v = field_value(st, e, f, a->field);
+            uint32_t j = cp_slot(v, seen_cap);
+            while (seen[j] != 0 && seen[j] != v)
+                j = (j + 1) & (seen_cap - 1);
+            if (seen[j] == v)
+                continue;
+            seen[j] = v;
+        }
         ids[n].ptr = e->ids + (f->id_off & (e->ids_cap - 1));
         ids[n].len = f->id_len;
         n++;

@@ -166,7 +166,8 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
                    uint64_t cp_h, dn__agg_value *out);
 
 /* Up to cap ids of the events behind slot's value at now (newest first; for max/min/pair_max the
- * event holding the value comes first). Returns how many. The
+ * event holding the value comes first; for distinct, the newest event of each value). Returns how
+ * many. The
  * strings stay valid until the next dn__state_observe or dn__state_touch. */
 uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint32_t slot,
                                  int64_t now_ms, uint64_t cp_h, dn_str *ids, uint32_t cap);

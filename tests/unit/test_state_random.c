@@ -187,7 +187,14 @@ static void brute(const model *m, uint32_t max_facts, const dn__agg_spec *a, int
         const mfact *f = &m->f[i - 1];
         if (f->ts <= now - a->window_ms || !matches(a, f, cp))
             continue;
-        ids[(*id_count)++] = f->id;
+        bool dup = false;
+        if (a->kind == DN__AGG_DISTINCT) {
+            uint64_t x = field_of(f, a->field);
+            for (uint32_t j = 0; j < nseen; j++)
+                dup = dup || seen[j] == x;
+        }
+        if (!dup)
+            ids[(*id_count)++] = f->id; /* distinct: the newest event of each value */
         count++;
         sum += f->amount;
         if (a->kind == DN__AGG_MAX || a->kind == DN__AGG_PAIR_MAX)

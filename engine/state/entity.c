@@ -9,8 +9,8 @@
  * over the cap for this event only (at most the 4 role entities of one event).
  *
  * Bytes are accounted in stats.bytes for every allocation the state makes (entity blocks,
- * rings, sets, hit notes, the bucket array and scratch), as requested sizes, without malloc's
- * own overhead.
+ * fact and id arrays, sets, hit notes, the bucket array and scratch), as requested sizes, without
+ * malloc's own overhead.
  */
 #include "state/state_int.h"
 

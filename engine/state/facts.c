@@ -1,5 +1,5 @@
 /*
- * facts.c - the fact ring of an entity, observe(), the window aggregates and their event ids,
+ * facts.c - the fact array of an entity, observe(), the window aggregates and their event ids,
  * and the new_counterparty memory.
  *
  * Aggregates. count/sum/avg are maintained incrementally: each accumulator (see state_int.h)
@@ -70,7 +70,9 @@ static void drop_oldest(dn__state *st, dn__entity *e)
     }
     e->first++;
     if (e->first == e->end) {
-        e->ids_head = e->ids_tail = 0;
+        /* empty: both arrays start over at their front, no move needed */
+        e->base = e->first;
+        e->ids_base = e->ids_head = e->ids_tail;
     } else {
         e->ids_head = dn__fact_at(st, e, e->first)->id_off;
     }
@@ -96,62 +98,56 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
     }
 }
 
-static int facts_grow(dn__state *st, dn__entity *e)
+/* Room for one fact at end: move the live facts to the front when that frees at least an
+ * eighth of the array (amortised: at most 8 fact copies per insert), else grow it by half. */
+static int facts_room(dn__state *st, dn__entity *e)
 {
+    if (e->end - e->base < e->cap)
+        return 0;
     uint32_t stride = st->kinds[e->kind].stride;
-    uint32_t ncap = e->cap ? e->cap * 2 : 2;
-    unsigned char *nf = malloc((size_t)ncap * stride);
-    if (!nf)
-        return DN_ENOMEM;
-    for (uint32_t i = e->first; i != e->end; i++)
-        memcpy(nf + (size_t)(i & (ncap - 1)) * stride, dn__fact_at(st, e, i), stride);
-    free(e->facts);
-    st->stats.bytes += (size_t)(ncap - e->cap) * stride;
-    e->facts = nf;
-    e->cap = ncap;
+    uint32_t live = e->end - e->first;
+    if (live + 1 + e->cap / 8 > e->cap) {
+        uint32_t ncap = e->cap < 2 ? 2 : e->cap + e->cap / 2;
+        unsigned char *nf = realloc(e->facts, (size_t)ncap * stride);
+        if (!nf)
+            return DN_ENOMEM;
+        st->stats.bytes += (size_t)(ncap - e->cap) * stride;
+        e->facts = nf;
+        e->cap = ncap;
+    }
+    if (e->first != e->base) {
+        memmove(e->facts, dn__fact_at(st, e, e->first), (size_t)live * stride);
+        e->base = e->first;
+    }
     return 0;
 }
 
-/* Makes room for len contiguous bytes at the end of the id ring; *off gets their offset. */
-static int ids_reserve(dn__state *st, dn__entity *e, uint32_t len, uint32_t *off)
+/* Room for len id bytes at ids_tail, the same way; *off gets their absolute offset. */
+static int ids_room(dn__state *st, dn__entity *e, uint32_t len, uint32_t *off)
 {
-    if (e->ids_cap) {
-        uint32_t pos = e->ids_tail & (e->ids_cap - 1);
-        uint32_t skip = pos + len > e->ids_cap ? e->ids_cap - pos : 0;
-        if (e->ids_tail - e->ids_head + skip + len <= e->ids_cap) {
-            e->ids_tail += skip;
-            *off = e->ids_tail;
-            e->ids_tail += len;
-            return 0;
+    if (e->ids_tail - e->ids_base + len > e->ids_cap) {
+        uint32_t live = e->ids_tail - e->ids_head;
+        if (live + len + e->ids_cap / 8 > e->ids_cap) {
+            uint32_t ncap = e->ids_cap + e->ids_cap / 2;
+            uint32_t need = live + len + (live + len) / 8 + 1;
+            if (ncap < need)
+                ncap = need;
+            if (ncap < 32)
+                ncap = 32;
+            char *nb = realloc(e->ids, ncap);
+            if (!nb)
+                return DN_ENOMEM;
+            st->stats.bytes += ncap - e->ids_cap;
+            e->ids = nb;
+            e->ids_cap = ncap;
+        }
+        if (e->ids_head != e->ids_base) {
+            memmove(e->ids, e->ids + (e->ids_head - e->ids_base), live);
+            e->ids_base = e->ids_head;
         }
     }
-    /* Grow and repack: the ids of [first, end) laid out from 0 without gaps. */
-    uint32_t used = 0;
-    for (uint32_t i = e->first; i != e->end; i++)
-        used += dn__fact_at(st, e, i)->id_len;
-    uint32_t ncap = e->ids_cap ? e->ids_cap : 32;
-    while (ncap < used + len)
-        ncap *= 2;
-    if (ncap == e->ids_cap)
-        ncap *= 2; /* fragmented but not full: doubling keeps repacks rare */
-    char *nb = malloc(ncap);
-    if (!nb)
-        return DN_ENOMEM;
-    uint32_t at = 0;
-    for (uint32_t i = e->first; i != e->end; i++) {
-        dn__fact_core *f = dn__fact_at(st, e, i);
-        if (f->id_len)
-            memcpy(nb + at, e->ids + (f->id_off & (e->ids_cap - 1)), f->id_len);
-        f->id_off = at;
-        at += f->id_len;
-    }
-    free(e->ids);
-    st->stats.bytes += ncap - e->ids_cap;
-    e->ids = nb;
-    e->ids_cap = ncap;
-    e->ids_head = 0;
-    *off = at;
-    e->ids_tail = at + len;
+    *off = e->ids_tail;
+    e->ids_tail += len;
     return 0;
 }
 
@@ -313,16 +309,16 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     if (plan->agg_count == 0)
         goto done; /* no slot reads facts: keep none (recency and counterparties only) */
 
-    /* 3. room for the fact: the per-entity cap first, then the ring. */
+    /* 3. room for the fact: the per-entity cap first, then the array. */
     while (e->end - e->first >= st->cfg.max_facts_per_entity) {
         drop_oldest(st, e);
         st->stats.dropped_facts++;
     }
-    if (e->end - e->first == e->cap && (rc = facts_grow(st, e)) != 0)
+    if ((rc = facts_room(st, e)) != 0)
         goto fail;
     uint32_t id_len = in->event_id.len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : in->event_id.len;
     uint32_t id_off;
-    if ((rc = ids_reserve(st, e, id_len, &id_off)) != 0)
+    if ((rc = ids_room(st, e, id_len, &id_off)) != 0)
         goto fail;
 
     /* 4. the fact goes in; every accumulator it matches takes it. */
@@ -335,7 +331,7 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     f->flags = (uint8_t)((unsigned)in->dir & 3u) | (in->has_amount ? DN__FACT_HAS_AMOUNT : 0u);
     f->country = in->country;
     if (id_len)
-        memcpy(e->ids + (id_off & (e->ids_cap - 1)), in->event_id.ptr, id_len);
+        memcpy(e->ids + (id_off - e->ids_base), in->event_id.ptr, id_len);
     const uint64_t cols[DN__COL_COUNT_] = {in->filter_bits, in->device_h, in->ip_h, in->channel_h,
                                            in->ip_country};
     for (int c = 0; c < DN__COL_COUNT_; c++)
@@ -547,7 +543,7 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
         }
         if (best != e->end) {
             const dn__fact_core *f = dn__fact_at(st, e, best);
-            ids[n++] = (dn_str){e->ids + (f->id_off & (e->ids_cap - 1)), f->id_len};
+            ids[n++] = (dn_str){dn__fact_id(e, f), f->id_len};
         }
     }
     /* distinct: one event per value, the newest that carried it */
@@ -571,7 +567,7 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
                 continue;
             seen[j] = v;
         }
-        ids[n].ptr = e->ids + (f->id_off & (e->ids_cap - 1));
+        ids[n].ptr = dn__fact_id(e, f);
         ids[n].len = f->id_len;
         n++;
     }

@@ -15,20 +15,25 @@
  *   - scratch for distinct() (an open-addressing set cleared per query) owned by the state.
  *
  * One entity (dn__entity) is a single malloc block: header, accumulators, then the id bytes.
- * Beside it, allocated lazily and grown geometrically:
- *   facts  ring of facts, capacity a power of two, addressed by ABSOLUTE uint32 indices
- *          [first, end) (slot index = abs & (cap - 1)); differences are taken modulo 2^32;
- *   ids    byte ring of the facts' event ids, also absolute offsets; an id never wraps (when it
- *          would, the bytes up to the ring's end are skipped, and belong to it);
+ * Beside it, allocated lazily:
+ *   facts  the facts, oldest first, in an array addressed by ABSOLUTE uint32 indices [first, end):
+ *          array position = abs - base (differences are taken modulo 2^32). When the array's end
+ *          is reached, the live facts are moved to its front (base = first) if that frees at
+ *          least an eighth of it, else it grows by half (realloc: positions stay). Capacities are
+ *          not powers of two, so an account of 10 facts holds 13 slots, not 16;
+ *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
+ *          absolute offsets [ids_head, ids_tail) with ids_base at position 0;
  *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
  *   hits   the hit log (rule, ts, score, optional note), oldest first;
  *   typ    the per-typology alerting state.
  *
  * Invariants:
  *   - facts are in non-decreasing ts order (a late fact takes the entity's newest ts);
+ *   - base <= first <= end <= base + cap (modulo 2^32);
  *   - every accumulator's tail is in [first, end] and its count/sum are exactly those of the
  *     matching facts in [tail, end); facts before tail are out of its window as of newest_ts;
- *   - the id ring holds the ids of facts [first, end) in order: ids_head == id_off(first).
+ *   - the ids of facts [first, end) lie in order in [ids_head, ids_tail): ids_head is the
+ *     oldest fact's id_off, ids_base <= ids_head <= ids_tail <= ids_base + ids_cap.
  *
  * Ownership: the state owns every entity and everything hanging off it; dn__state_free releases
  * them all. Plans are borrowed from the rule set.
@@ -46,7 +51,7 @@ typedef struct dn__fact_core {
     int64_t ts;
     int64_t amount;   /* base minor units; 0 when the event had none */
     uint64_t cp_h;    /* counterparty hash, 0 when absent */
-    uint32_t id_off;  /* absolute offset of the event id in the entity's id ring */
+    uint32_t id_off;  /* absolute offset of the event id in the entity's id array */
     uint8_t id_len;   /* <= DN_ID_MAX_LEN (longer ids are cut) */
     uint8_t flags;    /* bits 0-1: dn__dir; bit 2: has_amount */
     uint16_t country; /* the counterparty's country, packed */
@@ -69,7 +74,7 @@ typedef struct dn__acc {
     uint32_t count;
     int64_t sum;
     int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
-                        known without touching the ring (a cache miss per slot otherwise) */
+                        known without touching the facts (a cache miss per slot otherwise) */
 } dn__acc;
 
 typedef struct dn__kind_layout {
@@ -106,10 +111,10 @@ struct dn__entity {
     dn__typology_state *typ;
     int64_t newest_ts; /* ts of the newest fact ever inserted; INT64_MIN when none */
     int64_t first_seen, opened;
-    int64_t last_ms[3];       /* by dir - 1: IN, OUT, ANY */
-    uint64_t hit_seq;         /* event sequence the trailing hit_seq_count hits belong to */
-    uint32_t first, end, cap; /* fact ring */
-    uint32_t ids_head, ids_tail, ids_cap;
+    int64_t last_ms[3];             /* by dir - 1: IN, OUT, ANY */
+    uint64_t hit_seq;               /* event sequence the trailing hit_seq_count hits belong to */
+    uint32_t base, first, end, cap; /* fact array */
+    uint32_t ids_base, ids_head, ids_tail, ids_cap;
     uint32_t cp_count, cp_cap;
     uint32_t hit_count, hit_cap;
     uint16_t hit_seq_count;
@@ -135,7 +140,7 @@ struct dn__state {
 
 static inline dn__fact_core *dn__fact_at(const dn__state *st, const dn__entity *e, uint32_t abs)
 {
-    return (dn__fact_core *)(e->facts + (size_t)(abs & (e->cap - 1)) * st->kinds[e->kind].stride);
+    return (dn__fact_core *)(e->facts + (size_t)(abs - e->base) * st->kinds[e->kind].stride);
 }
 
 static inline uint64_t dn__fact_col(const dn__state *st, const dn__entity *e,
@@ -147,6 +152,11 @@ static inline uint64_t dn__fact_col(const dn__state *st, const dn__entity *e,
     uint64_t v;
     __builtin_memcpy(&v, (const unsigned char *)f + off, sizeof(v));
     return v;
+}
+
+static inline const char *dn__fact_id(const dn__entity *e, const dn__fact_core *f)
+{
+    return e->ids + (f->id_off - e->ids_base);
 }
 
 static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entity *e)

@@ -165,7 +165,9 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *fact, dn_
 void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int64_t now_ms,
                    uint64_t cp_h, dn__agg_value *out);
 
-/* Up to cap ids of the events behind slot's value at now (newest first). Returns how many. The
+/* Up to cap ids of the events behind slot's value at now (newest first; for max/min/pair_max the
+ * event holding the value comes first; for distinct, the newest event of each value). Returns how
+ * many. The
  * strings stay valid until the next dn__state_observe or dn__state_touch. */
 uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint32_t slot,
                                  int64_t now_ms, uint64_t cp_h, dn_str *ids, uint32_t cap);
@@ -180,6 +182,27 @@ int dn__state_record_hit(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts
  * event's hits included. */
 int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint32_t *rules,
                             uint32_t rule_count, int64_t window_ms, int64_t now_ms);
+
+/*
+ * Explanations (engine/score). dn__state_record_hit_note records a hit like dn__state_record_hit
+ * and keeps a copy of note (opaque bytes, engine/score's encoding) with it, freed when the hit
+ * leaves. dn__state_hit_list writes up to cap of the entity's hits in (now - window, now] whose
+ * rule is in rules[0..rule_count) to out, oldest first (the newest cap when there are more),
+ * current event included; returns how many. Notes stay valid until the next call that records
+ * or prunes hits for the entity (observe, record_hit) or evicts it.
+ */
+typedef struct dn__hit_view {
+    uint32_t rule;
+    int32_t score;
+    int64_t ts_ms;
+    const void *note; /* NULL when none */
+    uint32_t note_len;
+} dn__hit_view;
+int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts_ms,
+                              int32_t score, const void *note, uint32_t note_len);
+uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint32_t *rules,
+                            uint32_t rule_count, int64_t window_ms, int64_t now_ms,
+                            dn__hit_view *out, uint32_t cap);
 
 /* The alerting state of typology t for the entity (zeroed at creation). Never NULL for
  * t < plan.typology_count unless memory ran out. */

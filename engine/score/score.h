@@ -1,0 +1,107 @@
+/*
+ * score.h - the internals of engine/score: the reorder buffer, hit notes and alert lines.
+ *
+ * Each piece is usable on its own (and unit-tested without the rule language): the reorder
+ * buffer knows only events and times; alert rendering takes plain values (dn__score_alert);
+ * the pipeline (engine.c, dn_engine_*) glues them to engine/state and engine/lang.
+ */
+#ifndef DN_SCORE_SCORE_H
+#define DN_SCORE_SCORE_H
+
+#include "common/buf.h"
+#include "dragnet/event.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- reorder buffer (reorder.c) ----
+ *
+ * Holds events until the watermark (the newest event time seen minus the lateness) reaches
+ * them, then releases them in (ts, arrival sequence) order: a binary min-heap of deep copies.
+ * An event older than the watermark at its arrival is not held: it is to be scored at once and
+ * is flagged late. An event that would be released at once while nothing is held is not copied
+ * either (with lateness 0 and in-order input, nothing is ever copied).
+ */
+typedef struct dn__reorder dn__reorder;
+
+typedef enum dn__reorder_verdict {
+    DN__REORDER_NOW,  /* score ev now (the caller's own copy); no held event is due before it */
+    DN__REORDER_LATE, /* older than the watermark: score now, count as late */
+    DN__REORDER_HELD  /* copied into the buffer; pop what is due */
+} dn__reorder_verdict;
+
+typedef struct dn__reorder_item {
+    dn_event *ev; /* owned by the caller after pop: dn_event_free() it */
+    int64_t amount_base_minor;
+    uint64_t seq;
+} dn__reorder_item;
+
+int dn__reorder_new(int64_t lateness_ms, dn__reorder **out);
+void dn__reorder_free(dn__reorder *r); /* frees held events; accepts NULL */
+/* Offers an event. Returns 0 and *verdict, or DN_ENOMEM (nothing changed). */
+int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_minor,
+                     dn__reorder_verdict *verdict);
+/* Pops the next held event that is due (all of them, in order, when drain is set). Returns
+ * true and fills *out, or false when none is due. */
+bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out);
+uint64_t dn__reorder_held(const dn__reorder *r);
+/* The newest event time seen minus the lateness; INT64_MIN before the first event. */
+int64_t dn__reorder_watermark(const dn__reorder *r);
+
+/* ---- hit notes (alert.c) ----
+ *
+ * What a recorded hit keeps to explain itself later: its because lines and event ids, packed
+ * into bytes that engine/state stores opaquely with the hit. Capped at DN__NOTE_MAX_LINES lines
+ * of at most DN__NOTE_MAX_LINE bytes and DN__NOTE_MAX_IDS ids of at most DN_ID_MAX_LEN bytes.
+ * Layout: u8 line_count, then per line u16le length + bytes; u8 id_count, then per id u8 length
+ * + bytes.
+ */
+#define DN__NOTE_MAX_LINES 16
+#define DN__NOTE_MAX_LINE  1024
+#define DN__NOTE_MAX_IDS   16
+
+/* Encodes into b (cleared first). Returns 0 or DN_ENOMEM. */
+int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_count,
+                          const dn_str *ids, uint32_t id_count);
+/* Decodes a note; the strings point into note. Returns 0 or DN_EINVAL on a malformed note. */
+int dn__score_note_decode(const void *note, uint32_t note_len, dn_str *because,
+                          uint32_t *because_count, dn_str *ids, uint32_t *id_count);
+
+/* ---- alert lines (alert.c) ---- */
+
+typedef struct dn__alert_rule {
+    const char *id;
+    const char *description;
+    int32_t score;
+    int64_t ts_ms;
+    const void *note; /* dn__score_note_encode bytes, or NULL */
+    uint32_t note_len;
+} dn__alert_rule;
+
+typedef struct dn__alert {
+    uint64_t alert_id;
+    bool is_update;
+    int64_t ts_ms;
+    dn_str entity;
+    const char *role; /* "account", "device", "ip" */
+    const char *typology, *description, *severity;
+    int64_t score, threshold;
+    int64_t review, block; /* -1 when not set */
+    const char *ruleset_version, *ruleset_hash;
+    const dn__alert_rule *rules;
+    uint32_t rule_count;
+    dn_str event_id;
+} dn__alert;
+
+/* The stable alert id: a hash of the rule set hash, typology, entity kind and id, and the id of
+ * the event that raised the alert. */
+uint64_t dn__score_alert_id(const char *ruleset_hash, const char *typology, int entity_kind,
+                            dn_str entity_id, dn_str event_id);
+/* "allow", "review", "block", or NULL when neither threshold is set. */
+const char *dn__score_verdict(int64_t score, int64_t review, int64_t block);
+/* Renders one alert line (no newline) into b (cleared first). Returns 0 or DN_ENOMEM. */
+int dn__score_alert_json(dn__buf *b, const dn__alert *a);
+/* Appends ms since the epoch as ISO 8601 UTC with milliseconds ("...T20:32:31.123Z"). */
+int dn__score_iso8601(dn__buf *b, int64_t ms);
+
+#endif

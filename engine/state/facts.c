@@ -1,0 +1,575 @@
+/*
+ * facts.c - the fact array of an entity, observe(), the window aggregates and their event ids,
+ * and the new_counterparty memory.
+ *
+ * Aggregates. count/sum/avg are maintained incrementally: each accumulator (see state_int.h)
+ * keeps the running count and sum of its matching facts in [tail, end). observe() advances every
+ * tail to the new fact's time, subtracting what leaves, before inserting; a query at a later time
+ * than the entity's newest fact subtracts what would have left without mutating (queries take a
+ * const state). max/min/distinct/pair_* scan the in-window facts: the window's first fact is
+ * found by binary search (facts are in ts order), and the scan is bounded by
+ * max_facts_per_entity. A monotonic deque per max/min slot would cost memory in every entity
+ * for what is, for a realistic account (~10 facts a month), a scan of a few facts.
+ *
+ * Which facts a slot reads: dir matches when (fact dir & slot dir) != 0; a where-filter when
+ * its bit is set in the fact; sum/avg/max/min/pair_sum/pair_max read only facts that carried an
+ * amount (count and pair_count count every fact, sum treats a missing amount as 0 anyway, avg
+ * divides by the number of facts with an amount); pair_* read facts whose counterparty hash is
+ * the current event's (never when it is 0); distinct counts non-absent values (hash != 0).
+ *
+ * An entity kind whose plan has no slot keeps no facts at all: only what the observation needs
+ * (first seen, opened, last times, the counterparty memory), hits and typology state.
+ *
+ * Queries at a time before the entity's newest fact (a late event) are answered at the newest
+ * time: facts in state carry clamped times, so this is the window the incremental sums describe.
+ */
+#include "state/state_int.h"
+
+#include "dragnet/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static inline int64_t cutoff_of(int64_t now, int64_t window)
+{
+    /* facts with ts <= cutoff have left the window (t - w, t] */
+    return now < INT64_MIN + window ? INT64_MIN : now - window;
+}
+
+static inline uint64_t fact_filter_bits(const dn__state *st, const dn__entity *e,
+                                        const dn__fact_core *f)
+{
+    return dn__fact_col(st, e, f, DN__COL_FILTER);
+}
+
+static inline bool acc_match(const dn__acc_spec *a, const dn__state *st, const dn__entity *e,
+                             const dn__fact_core *f)
+{
+    if (!(f->flags & 3u & (unsigned)a->dir))
+        return false;
+    if (a->amount_only && !(f->flags & DN__FACT_HAS_AMOUNT))
+        return false;
+    return a->filter < 0 || ((fact_filter_bits(st, e, f) >> a->filter) & 1u);
+}
+
+static void drop_oldest(dn__state *st, dn__entity *e)
+{
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    const dn__fact_core *f = dn__fact_at(st, e, e->first);
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        dn__acc *a = &e->accs[i];
+        if (a->tail != e->first)
+            continue;
+        if (acc_match(&k->accs[i], st, e, f)) {
+            a->count--;
+            a->sum -= f->amount;
+        }
+        a->tail++;
+        if (a->tail != e->end)
+            a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
+    }
+    e->first++;
+    if (e->first == e->end) {
+        /* empty: both arrays start over at their front, no move needed */
+        e->base = e->first;
+        e->ids_base = e->ids_head = e->ids_tail;
+    } else {
+        e->ids_head = dn__fact_at(st, e, e->first)->id_off;
+    }
+    st->stats.facts--;
+}
+
+static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
+{
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        dn__acc *a = &e->accs[i];
+        int64_t cut = cutoff_of(now, k->accs[i].window_ms);
+        while (a->tail != e->end && a->tail_ts <= cut) {
+            const dn__fact_core *f = dn__fact_at(st, e, a->tail);
+            if (acc_match(&k->accs[i], st, e, f)) {
+                a->count--;
+                a->sum -= f->amount;
+            }
+            a->tail++;
+            if (a->tail != e->end)
+                a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
+        }
+    }
+}
+
+/* Room for one fact at end: move the live facts to the front when that frees at least an
+ * eighth of the array (amortised: at most 8 fact copies per insert), else grow it by half. */
+static int facts_room(dn__state *st, dn__entity *e)
+{
+    if (e->end - e->base < e->cap)
+        return 0;
+    uint32_t stride = st->kinds[e->kind].stride;
+    uint32_t live = e->end - e->first;
+    if (live + 1 + e->cap / 8 > e->cap) {
+        uint32_t ncap = e->cap < 2 ? 2 : e->cap + e->cap / 2;
+        unsigned char *nf = realloc(e->facts, (size_t)ncap * stride);
+        if (!nf)
+            return DN_ENOMEM;
+        st->stats.bytes += (size_t)(ncap - e->cap) * stride;
+        e->facts = nf;
+        e->cap = ncap;
+    }
+    if (e->first != e->base) {
+        memmove(e->facts, dn__fact_at(st, e, e->first), (size_t)live * stride);
+        e->base = e->first;
+    }
+    return 0;
+}
+
+/* Room for len id bytes at ids_tail, the same way; *off gets their absolute offset. */
+static int ids_room(dn__state *st, dn__entity *e, uint32_t len, uint32_t *off)
+{
+    if (e->ids_tail - e->ids_base + len > e->ids_cap) {
+        uint32_t live = e->ids_tail - e->ids_head;
+        if (live + len + e->ids_cap / 8 > e->ids_cap) {
+            uint32_t ncap = e->ids_cap + e->ids_cap / 2;
+            uint32_t need = live + len + (live + len) / 8 + 1;
+            if (ncap < need)
+                ncap = need;
+            if (ncap < 32)
+                ncap = 32;
+            char *nb = realloc(e->ids, ncap);
+            if (!nb)
+                return DN_ENOMEM;
+            st->stats.bytes += ncap - e->ids_cap;
+            e->ids = nb;
+            e->ids_cap = ncap;
+        }
+        if (e->ids_head != e->ids_base) {
+            memmove(e->ids, e->ids + (e->ids_head - e->ids_base), live);
+            e->ids_base = e->ids_head;
+        }
+    }
+    *off = e->ids_tail;
+    e->ids_tail += len;
+    return 0;
+}
+
+void dn__state_facts_free(dn__state *st, dn__entity *e)
+{
+    st->stats.bytes -= (size_t)e->cap * st->kinds[e->kind].stride + e->ids_cap;
+    free(e->facts);
+    free(e->ids);
+    e->facts = NULL;
+    e->ids = NULL;
+    e->cap = e->ids_cap = 0;
+}
+
+/* ---- new_counterparty memory: open addressing on (hash -> last ts), linear probing ---- */
+
+static inline uint32_t cp_slot(uint64_t h, uint32_t cap)
+{
+    return (uint32_t)((h * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+static void cp_put(dn__cp_entry *t, uint32_t cap, uint64_t h, int64_t ts)
+{
+    uint32_t i = cp_slot(h, cap);
+    while (t[i].h != 0 && t[i].h != h)
+        i = (i + 1) & (cap - 1);
+    t[i].h = h;
+    t[i].ts = ts;
+}
+
+void dn__state_cps_free(dn__state *st, dn__entity *e)
+{
+    st->stats.bytes -= (size_t)e->cp_cap * sizeof(dn__cp_entry);
+    free(e->cps);
+    e->cps = NULL;
+    e->cp_cap = e->cp_count = 0;
+}
+
+/* Drops entries older than the memory in place: stale entries are emptied, then every live entry
+ * is re-inserted in probe order starting after an empty slot, so each lands at or before its old
+ * place and every probe chain stays whole. No allocation. */
+static void cps_purge(dn__entity *e, int64_t cut)
+{
+    uint32_t mask = e->cp_cap - 1, empty = UINT32_MAX;
+    for (uint32_t i = 0; i < e->cp_cap; i++) {
+        if (e->cps[i].h != 0 && e->cps[i].ts <= cut) {
+            e->cps[i].h = 0;
+            e->cp_count--;
+        }
+        if (e->cps[i].h == 0 && empty == UINT32_MAX)
+            empty = i;
+    }
+    if (empty == UINT32_MAX)
+        return; /* cannot happen: the load stays below 3/4 */
+    for (uint32_t k = 1; k < e->cp_cap; k++) {
+        uint32_t i = (empty + k) & mask;
+        if (e->cps[i].h == 0)
+            continue;
+        dn__cp_entry x = e->cps[i];
+        e->cps[i].h = 0;
+        cp_put(e->cps, e->cp_cap, x.h, x.ts);
+    }
+}
+
+/* Makes room for one more entry: purges what the memory forgot, and doubles only when the live
+ * entries alone fill 3/4 of the table. */
+static int cps_make_room(dn__state *st, dn__entity *e, int64_t cut)
+{
+    if (e->cp_cap)
+        cps_purge(e, cut);
+    if ((e->cp_count + 1) * 4 <= e->cp_cap * 3)
+        return 0;
+    uint32_t ncap = e->cp_cap ? e->cp_cap * 2 : 4;
+    dn__cp_entry *nt = calloc(ncap, sizeof(*nt));
+    if (!nt)
+        return DN_ENOMEM;
+    for (uint32_t i = 0; i < e->cp_cap; i++)
+        if (e->cps[i].h != 0)
+            cp_put(nt, ncap, e->cps[i].h, e->cps[i].ts);
+    free(e->cps);
+    st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(*nt);
+    e->cps = nt;
+    e->cp_cap = ncap;
+    return 0;
+}
+
+int dn__state_cps_seen(dn__state *st, dn__entity *e, uint64_t h, int64_t ts, int64_t memory_ms,
+                       bool *was_seen)
+{
+    int64_t cut = cutoff_of(ts, memory_ms);
+    *was_seen = false;
+    if (e->cp_cap) {
+        uint32_t i = cp_slot(h, e->cp_cap);
+        while (e->cps[i].h != 0) {
+            if (e->cps[i].h == h) {
+                *was_seen = e->cps[i].ts > cut;
+                e->cps[i].ts = ts;
+                return 0;
+            }
+            i = (i + 1) & (e->cp_cap - 1);
+        }
+    }
+    if ((e->cp_count + 1) * 4 > e->cp_cap * 3) {
+        int rc = cps_make_room(st, e, cut);
+        if (rc)
+            return rc;
+    }
+    cp_put(e->cps, e->cp_cap, h, ts);
+    e->cp_count++;
+    return 0;
+}
+
+/* ---- observe ---- */
+
+static inline int dir_index(dn__dir d)
+{
+    return (int)d - 1; /* IN 0, OUT 1, ANY 2 */
+}
+
+int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__observation *pre)
+{
+    int rc = 0;
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    const dn__state_plan *plan = k->plan;
+    int64_t ts = in->ts_ms;
+    if (e->newest_ts != INT64_MIN && ts < e->newest_ts)
+        ts = e->newest_ts; /* late fact: takes the newest time (state.h) */
+
+    /* 1. windows move to ts; facts beyond the retention leave. */
+    advance_accs(st, e, ts);
+    int64_t keep_cut = cutoff_of(ts, plan->retention_ms);
+    while (e->first != e->end && dn__fact_at(st, e, e->first)->ts <= keep_cut)
+        drop_oldest(st, e);
+    dn__state_hits_prune(st, e, ts);
+
+    /* 2. the snapshot before this fact. */
+    memset(pre, 0, sizeof(*pre));
+    /* no fact within the retention before this one (the newest fact is the last to leave) */
+    pre->is_new_entity = e->newest_ts == INT64_MIN || e->newest_ts <= keep_cut;
+    bool seen = false;
+    if (in->counterparty_h != 0 && plan->counterparty_memory_ms > 0) {
+        rc = dn__state_cps_seen(st, e, in->counterparty_h, ts, plan->counterparty_memory_ms, &seen);
+        if (rc)
+            goto fail;
+    }
+    pre->is_new_counterparty = in->counterparty_h != 0 && !seen;
+    if (e->first_seen == INT64_MIN)
+        e->first_seen = ts;
+    if (in->has_opened) {
+        e->opened = in->opened_ms;
+        e->has_opened = true;
+    }
+    pre->first_seen_ms = e->first_seen;
+    pre->opened_ms = e->has_opened ? e->opened : e->first_seen;
+    pre->last_ms[0] = INT64_MIN;
+    pre->last_ms[DN__DIR_IN] = e->last_ms[0];
+    pre->last_ms[DN__DIR_OUT] = e->last_ms[1];
+    pre->last_ms[DN__DIR_ANY] = e->last_ms[2];
+
+    if (plan->agg_count == 0)
+        goto done; /* no slot reads facts: keep none (recency and counterparties only) */
+
+    /* 3. room for the fact: the per-entity cap first, then the array. */
+    while (e->end - e->first >= st->cfg.max_facts_per_entity) {
+        drop_oldest(st, e);
+        st->stats.dropped_facts++;
+    }
+    if ((rc = facts_room(st, e)) != 0)
+        goto fail;
+    uint32_t id_len = in->event_id.len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : in->event_id.len;
+    uint32_t id_off;
+    if ((rc = ids_room(st, e, id_len, &id_off)) != 0)
+        goto fail;
+
+    /* 4. the fact goes in; every accumulator it matches takes it. */
+    dn__fact_core *f = dn__fact_at(st, e, e->end);
+    f->ts = ts;
+    f->amount = in->has_amount ? in->amount_base_minor : 0;
+    f->cp_h = in->counterparty_h;
+    f->id_off = id_off;
+    f->id_len = (uint8_t)id_len;
+    f->flags = (uint8_t)((unsigned)in->dir & 3u) | (in->has_amount ? DN__FACT_HAS_AMOUNT : 0u);
+    f->country = in->country;
+    if (id_len)
+        memcpy(e->ids + (id_off - e->ids_base), in->event_id.ptr, id_len);
+    const uint64_t cols[DN__COL_COUNT_] = {in->filter_bits, in->device_h, in->ip_h, in->channel_h,
+                                           in->ip_country};
+    for (int c = 0; c < DN__COL_COUNT_; c++)
+        if (k->col_off[c] >= 0)
+            memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
+    for (uint32_t i = 0; i < k->acc_count; i++)
+        if (e->accs[i].tail == e->end)
+            e->accs[i].tail_ts = ts; /* an empty window starts at this fact */
+    e->end++;
+    st->stats.facts++;
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        if (acc_match(&k->accs[i], st, e, f)) {
+            e->accs[i].count++;
+            e->accs[i].sum += f->amount;
+        }
+    }
+done:
+    e->newest_ts = ts;
+    e->has_facts_ever = true;
+    if (in->dir == DN__DIR_IN || in->dir == DN__DIR_OUT)
+        e->last_ms[dir_index(in->dir)] = ts;
+    e->last_ms[2] = ts;
+    return 0;
+fail:
+    return rc;
+}
+
+/* ---- queries ---- */
+
+/* First fact with ts > cut (facts are sorted by ts). */
+static uint32_t lower_bound(const dn__state *st, const dn__entity *e, int64_t cut)
+{
+    uint32_t lo = 0, hi = e->end - e->first; /* offsets from first */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (dn__fact_at(st, e, e->first + mid)->ts <= cut)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return e->first + lo;
+}
+
+static uint64_t field_value(const dn__state *st, const dn__entity *e, const dn__fact_core *f,
+                            dn__fact_field field)
+{
+    switch (field) {
+    case DN__FIELD_COUNTERPARTY:
+    case DN__FIELD_ACCOUNT:
+        return f->cp_h;
+    case DN__FIELD_DEVICE:
+        return dn__fact_col(st, e, f, DN__COL_DEVICE);
+    case DN__FIELD_IP:
+        return dn__fact_col(st, e, f, DN__COL_IP);
+    case DN__FIELD_IP_COUNTRY:
+        return dn__fact_col(st, e, f, DN__COL_IPC);
+    case DN__FIELD_COUNTRY:
+        return f->country;
+    case DN__FIELD_CHANNEL:
+        return dn__fact_col(st, e, f, DN__COL_CHANNEL);
+    default:
+        return 0;
+    }
+}
+
+static bool kind_needs_amount(dn__agg_kind kind)
+{
+    return kind == DN__AGG_SUM || kind == DN__AGG_AVG || kind == DN__AGG_MAX ||
+           kind == DN__AGG_MIN || kind == DN__AGG_PAIR_SUM || kind == DN__AGG_PAIR_MAX;
+}
+
+/* Does fact f count toward slot a (window aside)? */
+static bool slot_match(const dn__state *st, const dn__entity *e, const dn__agg_spec *a,
+                       const dn__fact_core *f, uint64_t cp_h)
+{
+    if (!(f->flags & 3u & (unsigned)a->dir))
+        return false;
+    if (a->filter >= 0 && !((fact_filter_bits(st, e, f) >> a->filter) & 1u))
+        return false;
+    if (kind_needs_amount(a->kind) && !(f->flags & DN__FACT_HAS_AMOUNT))
+        return false;
+    if (a->kind >= DN__AGG_PAIR_COUNT && (cp_h == 0 || f->cp_h != cp_h))
+        return false;
+    if (a->kind == DN__AGG_DISTINCT && field_value(st, e, f, a->field) == 0)
+        return false;
+    return true;
+}
+
+static uint32_t distinct_count(const dn__state *st, const dn__entity *e, const dn__agg_spec *a,
+                               uint32_t from)
+{
+    uint32_t n = e->end - from;
+    uint32_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    uint64_t *set = st->scratch; /* scratch_cap >= 2 * max_facts_per_entity >= cap */
+    memset(set, 0, cap * sizeof(*set));
+    uint32_t distinct = 0;
+    for (uint32_t i = from; i != e->end; i++) {
+        const dn__fact_core *f = dn__fact_at(st, e, i);
+        if (!slot_match(st, e, a, f, 0))
+            continue;
+        uint64_t v = field_value(st, e, f, a->field);
+        uint32_t j = cp_slot(v, cap);
+        while (set[j] != 0 && set[j] != v)
+            j = (j + 1) & (cap - 1);
+        if (set[j] == 0) {
+            set[j] = v;
+            distinct++;
+        }
+    }
+    return distinct;
+}
+
+static int64_t query_now(const dn__entity *e, int64_t now)
+{
+    return e->newest_ts != INT64_MIN && now < e->newest_ts ? e->newest_ts : now;
+}
+
+void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int64_t now_ms,
+                   uint64_t cp_h, dn__agg_value *out)
+{
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    memset(out, 0, sizeof(*out));
+    if (slot >= k->plan->agg_count)
+        return;
+    const dn__agg_spec *a = &k->plan->aggs[slot];
+    out->is_double = a->kind == DN__AGG_AVG;
+    int64_t cut = cutoff_of(query_now(e, now_ms), a->window_ms);
+    int32_t ai = k->slot_acc[slot];
+    if (ai >= 0) {
+        const dn__acc *acc = &e->accs[ai];
+        const dn__acc_spec *as = &k->accs[ai];
+        int64_t count = acc->count, sum = acc->sum;
+        for (uint32_t i = acc->tail; i != e->end && acc->tail_ts <= cut; i++) {
+            const dn__fact_core *f = dn__fact_at(st, e, i);
+            if (f->ts > cut)
+                break;
+            if (acc_match(as, st, e, f)) {
+                count--;
+                sum -= f->amount;
+            }
+        }
+        if (a->kind == DN__AGG_COUNT) {
+            out->i = count;
+        } else if (a->kind == DN__AGG_SUM) {
+            out->i = sum;
+        } else {
+            out->d = count ? (double)sum / (double)count : 0.0;
+            out->i = count ? sum / count : 0;
+        }
+        return;
+    }
+    uint32_t from = lower_bound(st, e, cut);
+    if (a->kind == DN__AGG_DISTINCT) {
+        out->i = distinct_count(st, e, a, from);
+        return;
+    }
+    bool any = false;
+    int64_t v = 0;
+    for (uint32_t i = from; i != e->end; i++) {
+        const dn__fact_core *f = dn__fact_at(st, e, i);
+        if (!slot_match(st, e, a, f, cp_h))
+            continue;
+        switch (a->kind) {
+        case DN__AGG_PAIR_COUNT:
+            v++;
+            break;
+        case DN__AGG_PAIR_SUM:
+            v += f->amount;
+            break;
+        case DN__AGG_MAX:
+        case DN__AGG_PAIR_MAX:
+            v = !any || f->amount > v ? f->amount : v;
+            break;
+        case DN__AGG_MIN:
+            v = !any || f->amount < v ? f->amount : v;
+            break;
+        default:
+            break;
+        }
+        any = true;
+    }
+    out->i = v;
+}
+
+uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint32_t slot,
+                                 int64_t now_ms, uint64_t cp_h, dn_str *ids, uint32_t cap)
+{
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    if (slot >= k->plan->agg_count || cap == 0)
+        return 0;
+    const dn__agg_spec *a = &k->plan->aggs[slot];
+    uint32_t from = lower_bound(st, e, cutoff_of(query_now(e, now_ms), a->window_ms));
+    uint32_t n = 0;
+    /* max/min: the fact that holds the value comes first (the newest of equals), so a cap never
+     * cuts it; then the others, newest first. */
+    bool is_extreme =
+        a->kind == DN__AGG_MAX || a->kind == DN__AGG_MIN || a->kind == DN__AGG_PAIR_MAX;
+    uint32_t best = e->end;
+    if (is_extreme) {
+        for (uint32_t i = e->end; i != from; i--) {
+            const dn__fact_core *f = dn__fact_at(st, e, i - 1);
+            if (!slot_match(st, e, a, f, cp_h))
+                continue;
+            const dn__fact_core *b = best == e->end ? NULL : dn__fact_at(st, e, best);
+            if (!b || (a->kind == DN__AGG_MIN ? f->amount < b->amount : f->amount > b->amount))
+                best = i - 1;
+        }
+        if (best != e->end) {
+            const dn__fact_core *f = dn__fact_at(st, e, best);
+            ids[n++] = (dn_str){dn__fact_id(e, f), f->id_len};
+        }
+    }
+    /* distinct: one event per value, the newest that carried it */
+    uint64_t *seen = st->scratch;
+    uint32_t seen_cap = 16;
+    if (a->kind == DN__AGG_DISTINCT) {
+        while (seen_cap < 2 * (e->end - from))
+            seen_cap *= 2;
+        memset(seen, 0, seen_cap * sizeof(*seen));
+    }
+    for (uint32_t i = e->end; i != from && n < cap; i--) {
+        const dn__fact_core *f = dn__fact_at(st, e, i - 1);
+        if (i - 1 == best || !slot_match(st, e, a, f, cp_h))
+            continue;
+        if (a->kind == DN__AGG_DISTINCT) {
+            uint64_t v = field_value(st, e, f, a->field);
+            uint32_t j = cp_slot(v, seen_cap);
+            while (seen[j] != 0 && seen[j] != v)
+                j = (j + 1) & (seen_cap - 1);
+            if (seen[j] == v)
+                continue;
+            seen[j] = v;
+        }
+        ids[n].ptr = dn__fact_id(e, f);
+        ids[n].len = f->id_len;
+        n++;
+    }
+    return n;
+}

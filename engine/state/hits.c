@@ -1,0 +1,197 @@
+/*
+ * hits.c - the per-entity hit log (hits(), hit_score, explanations) and typology state.
+ *
+ * The log is an array of dn__hit, oldest first, pruned from the front when hits fall beyond the
+ * plan's retention (which covers every hits() window and typology window) and capped at
+ * max_facts_per_entity entries (the oldest dropped). Hit times never go backwards: a hit older
+ * than the last one recorded takes its time, as late facts do.
+ *
+ * "Earlier events only" for dn__state_hits: the hits of one event are recorded after it is
+ * evaluated, so they are always the newest entries of the log. The entity remembers the event
+ * sequence (dn__state_event_begin) they belong to and how many there are (hit_seq,
+ * hit_seq_count); dn__state_hits leaves those out while that event is the current one, while
+ * dn__state_hit_score counts them.
+ *
+ * A hit may carry a note: an opaque explanation that engine/score builds (because lines, event
+ * ids) and reads back when it renders an alert. The state copies it (one malloc per live hit;
+ * hits are rare beside events) and frees it with the hit.
+ */
+#include "state/state_int.h"
+
+#include "dragnet/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void hit_release(dn__state *st, dn__hit *h)
+{
+    if (h->note) {
+        st->stats.bytes -= h->note_len;
+        free(h->note);
+        h->note = NULL;
+    }
+}
+
+static void drop_front(dn__state *st, dn__entity *e, uint32_t n)
+{
+    if (n == 0)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        hit_release(st, &e->hits[i]);
+    memmove(e->hits, e->hits + n, (e->hit_count - n) * sizeof(*e->hits));
+    e->hit_count -= n;
+    if (e->hit_seq_count > e->hit_count)
+        e->hit_seq_count = (uint16_t)e->hit_count;
+}
+
+void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms)
+{
+    int64_t retention = st->kinds[e->kind].plan->retention_ms;
+    int64_t cut = now_ms < INT64_MIN + retention ? INT64_MIN : now_ms - retention;
+    uint32_t n = 0;
+    while (n < e->hit_count && e->hits[n].ts <= cut)
+        n++;
+    drop_front(st, e, n);
+}
+
+void dn__state_hits_free(dn__state *st, dn__entity *e)
+{
+    for (uint32_t i = 0; i < e->hit_count; i++)
+        hit_release(st, &e->hits[i]);
+    st->stats.bytes -= (size_t)e->hit_cap * sizeof(*e->hits);
+    free(e->hits);
+    e->hits = NULL;
+    e->hit_count = e->hit_cap = 0;
+}
+
+int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts_ms,
+                              int32_t score, const void *note, uint32_t note_len)
+{
+    int rc = DN_EINVAL;
+    void *copy = NULL;
+    if (rule >= st->kinds[e->kind].plan->rule_count)
+        goto fail;
+    if (e->hit_count && ts_ms < e->hits[e->hit_count - 1].ts)
+        ts_ms = e->hits[e->hit_count - 1].ts;
+    dn__state_hits_prune(st, e, ts_ms);
+    rc = DN_ENOMEM;
+    if (note_len) {
+        copy = malloc(note_len);
+        if (!copy)
+            goto fail;
+        memcpy(copy, note, note_len);
+    }
+    if (e->hit_count >= st->cfg.max_facts_per_entity)
+        drop_front(st, e, 1);
+    if (e->hit_count == e->hit_cap) {
+        uint32_t ncap = e->hit_cap ? e->hit_cap * 2 : 2;
+        dn__hit *nh = realloc(e->hits, ncap * sizeof(*nh));
+        if (!nh)
+            goto fail;
+        st->stats.bytes += (size_t)(ncap - e->hit_cap) * sizeof(*nh);
+        e->hits = nh;
+        e->hit_cap = ncap;
+    }
+    if (e->hit_seq != st->event_seq) {
+        e->hit_seq = st->event_seq;
+        e->hit_seq_count = 0;
+    }
+    if (e->hit_seq_count < UINT16_MAX)
+        e->hit_seq_count++;
+    e->hits[e->hit_count++] = (dn__hit){ts_ms, rule, score, copy, note_len};
+    st->stats.bytes += note_len;
+    return 0;
+fail:
+    free(copy);
+    return rc;
+}
+
+int dn__state_record_hit(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts_ms, int32_t score)
+{
+    return dn__state_record_hit_note(st, e, rule, ts_ms, score, NULL, 0);
+}
+
+/* Like fact queries, hit queries before the entity's newest time (a late event) are answered at
+ * the newest time: the hits on record carry clamped times. */
+static int64_t hits_now(const dn__entity *e, int64_t now_ms)
+{
+    if (e->newest_ts != INT64_MIN && now_ms < e->newest_ts)
+        now_ms = e->newest_ts;
+    if (e->hit_count && now_ms < e->hits[e->hit_count - 1].ts)
+        now_ms = e->hits[e->hit_count - 1].ts;
+    return now_ms;
+}
+
+static inline bool in_window(int64_t ts, int64_t window_ms, int64_t now_ms)
+{
+    return ts <= now_ms && (now_ms < INT64_MIN + window_ms || ts > now_ms - window_ms);
+}
+
+uint32_t dn__state_hits(const dn__state *st, const dn__entity *e, uint32_t rule, int64_t window_ms,
+                        int64_t now_ms)
+{
+    uint32_t n = e->hit_count;
+    now_ms = hits_now(e, now_ms);
+    if (e->hit_seq == st->event_seq)
+        n -= e->hit_seq_count <= n ? e->hit_seq_count : n;
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n; i++)
+        count += e->hits[i].rule == rule && in_window(e->hits[i].ts, window_ms, now_ms);
+    return count;
+}
+
+static bool rule_in(uint32_t rule, const uint32_t *rules, uint32_t rule_count)
+{
+    for (uint32_t i = 0; i < rule_count; i++)
+        if (rules[i] == rule)
+            return true;
+    return false;
+}
+
+int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint32_t *rules,
+                            uint32_t rule_count, int64_t window_ms, int64_t now_ms)
+{
+    (void)st;
+    int64_t sum = 0;
+    now_ms = hits_now(e, now_ms);
+    for (uint32_t i = 0; i < e->hit_count; i++)
+        if (in_window(e->hits[i].ts, window_ms, now_ms) &&
+            rule_in(e->hits[i].rule, rules, rule_count))
+            sum += e->hits[i].score;
+    return sum;
+}
+
+uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint32_t *rules,
+                            uint32_t rule_count, int64_t window_ms, int64_t now_ms,
+                            dn__hit_view *out, uint32_t cap)
+{
+    (void)st;
+    uint32_t n = 0;
+    now_ms = hits_now(e, now_ms);
+    for (uint32_t i = e->hit_count; i > 0 && n < cap; i--) {
+        const dn__hit *h = &e->hits[i - 1];
+        if (!in_window(h->ts, window_ms, now_ms) || !rule_in(h->rule, rules, rule_count))
+            continue;
+        out[n++] = (dn__hit_view){h->rule, h->score, h->ts, h->note, h->note_len};
+    }
+    for (uint32_t i = 0; i < n / 2; i++) {
+        dn__hit_view t = out[i];
+        out[i] = out[n - 1 - i];
+        out[n - 1 - i] = t;
+    }
+    return n;
+}
+
+dn__typology_state *dn__state_typology(dn__state *st, dn__entity *e, uint32_t t)
+{
+    uint32_t count = st->kinds[e->kind].plan->typology_count;
+    if (t >= count)
+        return NULL;
+    if (!e->typ) {
+        e->typ = calloc(count, sizeof(*e->typ));
+        if (!e->typ)
+            return NULL;
+        st->stats.bytes += count * sizeof(*e->typ);
+    }
+    return &e->typ[t];
+}

@@ -1,0 +1,177 @@
+/*
+ * state_int.h - the private layout of the state store, shared by the files of engine/state only.
+ *
+ * Layout of one shard's state (dn__state):
+ *   - a chained hash table of entities keyed by (kind, id) with dn__hash64, the chain link
+ *     inside the entity (no separate nodes); the table doubles when it holds as many entities
+ *     as buckets;
+ *   - an intrusive doubly linked LRU list through every entity, most recent at the head;
+ *   - per entity kind a fact layout (kind_layout) derived from the plan: the 32-byte core every
+ *     fact has, plus an 8-byte word for each optional column the plan reads (where-filter bits,
+ *     device, ip, channel, ip_country hashes), so state holds only what the rules read;
+ *   - per entity kind the accumulators: the unique (dir, filter, window, amount-only) tuples of
+ *     the plan's count/sum/avg slots; slots map onto them, so count(in, 24h) and sum(in, 24h)
+ *     share one running (tail, count, sum);
+ *   - scratch for distinct() (an open-addressing set cleared per query) owned by the state.
+ *
+ * One entity (dn__entity) is a single malloc block: header, accumulators, then the id bytes.
+ * Beside it, allocated lazily:
+ *   facts  the facts, oldest first, in an array addressed by ABSOLUTE uint32 indices [first, end):
+ *          array position = abs - base (differences are taken modulo 2^32). When the array's end
+ *          is reached, the live facts are moved to its front (base = first) if that frees at
+ *          least an eighth of it, else it grows by half (realloc: positions stay). Capacities are
+ *          not powers of two, so an account of 10 facts holds 13 slots, not 16;
+ *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
+ *          absolute offsets [ids_head, ids_tail) with ids_base at position 0;
+ *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
+ *   hits   the hit log (rule, ts, score, optional note), oldest first;
+ *   typ    the per-typology alerting state.
+ *
+ * Invariants:
+ *   - facts are in non-decreasing ts order (a late fact takes the entity's newest ts);
+ *   - base <= first <= end <= base + cap (modulo 2^32);
+ *   - every accumulator's tail is in [first, end] and its count/sum are exactly those of the
+ *     matching facts in [tail, end); facts before tail are out of its window as of newest_ts;
+ *   - the ids of facts [first, end) lie in order in [ids_head, ids_tail): ids_head is the
+ *     oldest fact's id_off, ids_base <= ids_head <= ids_tail <= ids_base + ids_cap.
+ *
+ * Ownership: the state owns every entity and everything hanging off it; dn__state_free releases
+ * them all. Plans are borrowed from the rule set.
+ */
+#ifndef DN_STATE_STATE_INT_H
+#define DN_STATE_STATE_INT_H
+
+#include "state/state.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The fixed part of every fact. The optional 8-byte columns follow it (see kind_layout). */
+typedef struct dn__fact_core {
+    int64_t ts;
+    int64_t amount;   /* base minor units; 0 when the event had none */
+    uint64_t cp_h;    /* counterparty hash, 0 when absent */
+    uint32_t id_off;  /* absolute offset of the event id in the entity's id array */
+    uint8_t id_len;   /* <= DN_ID_MAX_LEN (longer ids are cut) */
+    uint8_t flags;    /* bits 0-1: dn__dir; bit 2: has_amount */
+    uint16_t country; /* the counterparty's country, packed */
+} dn__fact_core;
+
+#define DN__FACT_HAS_AMOUNT 4u
+
+enum { DN__COL_FILTER, DN__COL_DEVICE, DN__COL_IP, DN__COL_CHANNEL, DN__COL_IPC, DN__COL_COUNT_ };
+
+/* One running window aggregate, shared by the plan slots that map to it. */
+typedef struct dn__acc_spec {
+    dn__dir dir;
+    int32_t filter;
+    int64_t window_ms;
+    bool amount_only; /* count only facts that carry an amount (avg) */
+} dn__acc_spec;
+
+typedef struct dn__acc {
+    uint32_t tail; /* absolute index of the oldest fact still in the window */
+    uint32_t count;
+    int64_t sum;
+    int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
+                        known without touching the facts (a cache miss per slot otherwise) */
+} dn__acc;
+
+typedef struct dn__kind_layout {
+    const dn__state_plan *plan;
+    uint32_t stride;                 /* bytes per fact */
+    int16_t col_off[DN__COL_COUNT_]; /* byte offset of each optional column, -1 when absent */
+    dn__acc_spec *accs;
+    uint32_t acc_count;
+    int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
+} dn__kind_layout;
+
+typedef struct dn__cp_entry {
+    uint64_t h; /* 0: empty */
+    int64_t ts;
+} dn__cp_entry;
+
+typedef struct dn__hit {
+    int64_t ts;
+    uint32_t rule;
+    int32_t score;
+    void *note; /* malloc'd explanation (engine/score), or NULL */
+    uint32_t note_len;
+} dn__hit;
+
+struct dn__entity {
+    dn__entity *hnext;
+    dn__entity *lru_prev, *lru_next;
+    uint64_t h;
+    uint64_t touch_seq; /* event sequence of the last touch */
+    unsigned char *facts;
+    char *ids;
+    dn__cp_entry *cps;
+    dn__hit *hits;
+    dn__typology_state *typ;
+    int64_t newest_ts; /* ts of the newest fact ever inserted; INT64_MIN when none */
+    int64_t first_seen, opened;
+    int64_t last_ms[3];             /* by dir - 1: IN, OUT, ANY */
+    uint64_t hit_seq;               /* event sequence the trailing hit_seq_count hits belong to */
+    uint32_t base, first, end, cap; /* fact array */
+    uint32_t ids_base, ids_head, ids_tail, ids_cap;
+    uint32_t cp_count, cp_cap;
+    uint32_t hit_count, hit_cap;
+    uint16_t hit_seq_count;
+    uint16_t id_len;
+    uint16_t acc_n; /* the kind's accumulator count (the id follows them) */
+    uint8_t kind;
+    bool has_opened;
+    bool has_facts_ever;
+    dn__acc accs[]; /* layout.acc_count of them, then id_len bytes of id */
+};
+
+struct dn__state {
+    dn_state_config cfg;
+    dn__kind_layout kinds[DN__ENT_KIND_COUNT];
+    dn__entity **buckets;
+    uint64_t bucket_count; /* power of two */
+    dn__entity *lru_head, *lru_tail;
+    uint64_t event_seq;
+    uint64_t *scratch; /* distinct() set */
+    uint32_t scratch_cap;
+    dn_state_stats stats;
+};
+
+static inline dn__fact_core *dn__fact_at(const dn__state *st, const dn__entity *e, uint32_t abs)
+{
+    return (dn__fact_core *)(e->facts + (size_t)(abs - e->base) * st->kinds[e->kind].stride);
+}
+
+static inline uint64_t dn__fact_col(const dn__state *st, const dn__entity *e,
+                                    const dn__fact_core *f, int col)
+{
+    int off = st->kinds[e->kind].col_off[col];
+    if (off < 0)
+        return 0;
+    uint64_t v;
+    __builtin_memcpy(&v, (const unsigned char *)f + off, sizeof(v));
+    return v;
+}
+
+static inline const char *dn__fact_id(const dn__entity *e, const dn__fact_core *f)
+{
+    return e->ids + (f->id_off - e->ids_base);
+}
+
+static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entity *e)
+{
+    (void)st;
+    return (const char *)(e->accs + e->acc_n);
+}
+
+/* hits.c */
+void dn__state_hits_free(dn__state *st, dn__entity *e);
+void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms);
+/* facts.c */
+void dn__state_facts_free(dn__state *st, dn__entity *e);
+void dn__state_cps_free(dn__state *st, dn__entity *e);
+int dn__state_cps_seen(dn__state *st, dn__entity *e, uint64_t h, int64_t ts, int64_t memory_ms,
+                       bool *was_seen);
+
+#endif

@@ -314,9 +314,9 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
                                                  "max(dir, window [, where EXPR])",
                                                  "min(dir, window [, where EXPR])",
                                                  "distinct(field, dir, window)",
-                                                 "pair_count(window)",
-                                                 "pair_sum(window)",
-                                                 "pair_max(window)",
+                                                 "pair_count(window [, dir])",
+                                                 "pair_sum(window [, dir])",
+                                                 "pair_max(window [, dir])",
                                                  "new_counterparty",
                                                  "age",
                                                  "first_seen",
@@ -328,7 +328,9 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
                                                  "lower(string)",
                                                  "len(string)",
                                                  "abs(x)"};
-    if ((int)e->kid_count != arity[fn]) {
+    /* pair_*(window, dir): the pair's history in one direction only (e.g. a bait credit in). */
+    bool is_pair = fn == FN_PAIR_COUNT || fn == FN_PAIR_SUM || fn == FN_PAIR_MAX;
+    if ((int)e->kid_count != arity[fn] && !(is_pair && e->kid_count == 2)) {
         diag(c, &e->sp, "bad_arity", usage[fn], "'%s' takes %d argument%s, found %u", nm, arity[fn],
              arity[fn] == 1 ? "" : "s", e->kid_count);
         return T_ERROR;
@@ -405,6 +407,8 @@ static dn__type check_call(dn__compiler *c, dn__expr *e, ctx x)
                  : fn == FN_PAIR_SUM ? DN__AGG_PAIR_SUM
                                      : DN__AGG_PAIR_MAX;
         if (!check_window(c, e->kids[0], &s.window_ms))
+            return T_ERROR;
+        if (e->kid_count == 2 && !check_dir(c, e->kids[1], &s.dir))
             return T_ERROR;
         uint32_t slot;
         if (add_slot(c, k, &s, &slot))

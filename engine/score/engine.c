@@ -200,6 +200,10 @@ static int score_typology(dn_engine *e, dn__entity *ent, uint32_t ti, const dn_e
     if (!ts)
         goto done;
     bool is_open = ts->is_open && now < ts->alert_ts_ms + t->suppress_ms;
+    if (is_open && total <= ts->last_score) {
+        rc = 0; /* nothing new to tell the investigator: the alert already says this much */
+        goto done;
+    }
     if (!is_open) {
         ts->is_open = true;
         ts->alert_ts_ms = now;
@@ -267,6 +271,10 @@ static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn_
         const dn__rule_info *r = &e->rules[h->rule];
         e->rule_hits[h->rule]++;
         e->stats.rule_hits++;
+        if (e->cfg.on_rule_hit) {
+            dn_str id = dn__entity_id(ent);
+            e->cfg.on_rule_hit(r->id, r->is_shadow, id.ptr, id.len, e->cfg.on_rule_hit_ud);
+        }
         if (r->is_shadow)
             continue;
         if ((rc = dn__score_note_encode(&e->note, h->because, h->because_count, h->event_ids,

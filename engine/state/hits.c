@@ -140,24 +140,43 @@ uint32_t dn__state_hits(const dn__state *st, const dn__entity *e, uint32_t rule,
     return count;
 }
 
-static bool rule_in(uint32_t rule, const uint32_t *rules, uint32_t rule_count)
+/* Position of rule in rules[0..rule_count), or -1. */
+static int rule_pos(uint32_t rule, const uint32_t *rules, uint32_t rule_count)
 {
     for (uint32_t i = 0; i < rule_count; i++)
         if (rules[i] == rule)
-            return true;
-    return false;
+            return (int)i;
+    return -1;
 }
 
+/* Has the rule at position pos been seen already? Marks it. Typologies list at most 64 rules
+ * that are told apart; beyond that every hit counts. */
+static bool seen_before(uint64_t *seen, int pos)
+{
+    if (pos >= 64)
+        return false;
+    bool was = (*seen >> pos) & 1u;
+    *seen |= 1ull << pos;
+    return was;
+}
+
+/* Each rule counts once per window, with its newest hit: a typology adds up distinct
+ * indicators, not one indicator repeated. */
 int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint32_t *rules,
                             uint32_t rule_count, int64_t window_ms, int64_t now_ms)
 {
     (void)st;
     int64_t sum = 0;
+    uint64_t seen = 0;
     now_ms = hits_now(e, now_ms);
-    for (uint32_t i = 0; i < e->hit_count; i++)
-        if (in_window(e->hits[i].ts, window_ms, now_ms) &&
-            rule_in(e->hits[i].rule, rules, rule_count))
-            sum += e->hits[i].score;
+    for (uint32_t i = e->hit_count; i > 0; i--) {
+        const dn__hit *h = &e->hits[i - 1];
+        if (!in_window(h->ts, window_ms, now_ms))
+            continue;
+        int pos = rule_pos(h->rule, rules, rule_count);
+        if (pos >= 0 && !seen_before(&seen, pos))
+            sum += h->score;
+    }
     return sum;
 }
 
@@ -167,10 +186,14 @@ uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint
 {
     (void)st;
     uint32_t n = 0;
+    uint64_t seen = 0;
     now_ms = hits_now(e, now_ms);
     for (uint32_t i = e->hit_count; i > 0 && n < cap; i--) {
         const dn__hit *h = &e->hits[i - 1];
-        if (!in_window(h->ts, window_ms, now_ms) || !rule_in(h->rule, rules, rule_count))
+        if (!in_window(h->ts, window_ms, now_ms))
+            continue;
+        int pos = rule_pos(h->rule, rules, rule_count);
+        if (pos < 0 || seen_before(&seen, pos))
             continue;
         out[n++] = (dn__hit_view){h->rule, h->score, h->ts, h->note, h->note_len};
     }

@@ -178,17 +178,18 @@ uint32_t dn__state_hits(const dn__state *st, const dn__entity *e, uint32_t rule,
                         int64_t now_ms);
 int dn__state_record_hit(dn__state *st, dn__entity *e, uint32_t rule, int64_t ts_ms, int32_t score);
 
-/* Sum of scores of hits in (now - window, now] whose rule is in rules[0..rule_count), current
- * event's hits included. */
+/* Sum of scores of the rules in rules[0..rule_count) that hit in (now - window, now], current
+ * event's hits included. Each rule counts once, with its newest hit's score, however often it
+ * fired: a typology adds up distinct indicators. */
 int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint32_t *rules,
                             uint32_t rule_count, int64_t window_ms, int64_t now_ms);
 
 /*
  * Explanations (engine/score). dn__state_record_hit_note records a hit like dn__state_record_hit
  * and keeps a copy of note (opaque bytes, engine/score's encoding) with it, freed when the hit
- * leaves. dn__state_hit_list writes up to cap of the entity's hits in (now - window, now] whose
- * rule is in rules[0..rule_count) to out, oldest first (the newest cap when there are more),
- * current event included; returns how many. Notes stay valid until the next call that records
+ * leaves. dn__state_hit_list writes the newest hit of each rule in rules[0..rule_count) that hit
+ * in (now - window, now] to out (the hits dn__state_hit_score adds up), oldest first, at most
+ * cap, current event included; returns how many. Notes stay valid until the next call that records
  * or prunes hits for the entity (observe, record_hit) or evicts it.
  */
 typedef struct dn__hit_view {

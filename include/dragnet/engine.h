@@ -32,12 +32,18 @@ extern "C" {
 
 typedef struct dn_engine dn_engine;
 
+/* Told of every rule hit (shadow ones too) with the entity it fell on; for backtests. */
+typedef void (*dn_rule_hit_cb)(const char *rule_id, bool is_shadow, const char *entity,
+                               size_t entity_len, void *ud);
+
 typedef struct dn_engine_config {
     dn_state_config state; /* limits of entity state */
     int64_t lateness_ms;   /* how late an event may arrive and still be scored in order;
                               default 60,000 */
     dn_alert_cb on_alert;  /* NULL: alerts are counted, not delivered */
     void *on_alert_ud;
+    dn_rule_hit_cb on_rule_hit; /* NULL: counted only */
+    void *on_rule_hit_ud;
     uint32_t shards; /* reserved: 1 */
 } dn_engine_config;
 

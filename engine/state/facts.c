@@ -161,7 +161,15 @@ void dn__state_facts_free(dn__state *st, dn__entity *e)
     e->cap = e->ids_cap = 0;
 }
 
-/* ---- new_counterparty memory: open addressing on (hash -> last ts), linear probing ---- */
+/* ---- new_counterparty memory ----
+ *
+ * Two shapes, told apart by the capacity. Up to CP_LINEAR_MAX entries: a plain array of
+ * cp_count entries scanned linearly, grown by half (4, 6, 9, 13), so an account with ten
+ * counterparties holds 13 entries. Beyond: an open-addressing table (linear probing, power-of-
+ * two capacity >= 32, load <= 3/4). Either way, entries the memory forgot are purged in place
+ * before the set grows, so a steady entity allocates nothing.
+ */
+#define CP_LINEAR_MAX 16
 
 static inline uint32_t cp_slot(uint64_t h, uint32_t cap)
 {
@@ -185,11 +193,19 @@ void dn__state_cps_free(dn__state *st, dn__entity *e)
     e->cp_cap = e->cp_count = 0;
 }
 
-/* Drops entries older than the memory in place: stale entries are emptied, then every live entry
- * is re-inserted in probe order starting after an empty slot, so each lands at or before its old
- * place and every probe chain stays whole. No allocation. */
+/* Drops entries older than the memory in place. Table shape: stale entries are emptied, then
+ * every live entry is re-inserted in probe order starting after an empty slot, so each lands at
+ * or before its old place and every probe chain stays whole. */
 static void cps_purge(dn__entity *e, int64_t cut)
 {
+    if (e->cp_cap <= CP_LINEAR_MAX) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < e->cp_count; i++)
+            if (e->cps[i].ts > cut)
+                e->cps[n++] = e->cps[i];
+        e->cp_count = n;
+        return;
+    }
     uint32_t mask = e->cp_cap - 1, empty = UINT32_MAX;
     for (uint32_t i = 0; i < e->cp_cap; i++) {
         if (e->cps[i].h != 0 && e->cps[i].ts <= cut) {
@@ -199,9 +215,7 @@ static void cps_purge(dn__entity *e, int64_t cut)
         if (e->cps[i].h == 0 && empty == UINT32_MAX)
             empty = i;
     }
-    if (empty == UINT32_MAX)
-        return; /* cannot happen: the load stays below 3/4 */
-    for (uint32_t k = 1; k < e->cp_cap; k++) {
+    for (uint32_t k = 1; empty != UINT32_MAX && k < e->cp_cap; k++) {
         uint32_t i = (empty + k) & mask;
         if (e->cps[i].h == 0)
             continue;
@@ -211,24 +225,40 @@ static void cps_purge(dn__entity *e, int64_t cut)
     }
 }
 
-/* Makes room for one more entry: purges what the memory forgot, and doubles only when the live
- * entries alone fill 3/4 of the table. */
+static bool cps_full(const dn__entity *e)
+{
+    if (e->cp_cap <= CP_LINEAR_MAX)
+        return e->cp_count == e->cp_cap;
+    return (e->cp_count + 1) * 4 > e->cp_cap * 3;
+}
+
+/* Makes room for one more entry: purges what the memory forgot, and grows only when the live
+ * entries alone fill the set. */
 static int cps_make_room(dn__state *st, dn__entity *e, int64_t cut)
 {
     if (e->cp_cap)
         cps_purge(e, cut);
-    if ((e->cp_count + 1) * 4 <= e->cp_cap * 3)
+    if (!cps_full(e))
         return 0;
-    uint32_t ncap = e->cp_cap ? e->cp_cap * 2 : 4;
-    dn__cp_entry *nt = calloc(ncap, sizeof(*nt));
-    if (!nt)
-        return DN_ENOMEM;
-    for (uint32_t i = 0; i < e->cp_cap; i++)
-        if (e->cps[i].h != 0)
-            cp_put(nt, ncap, e->cps[i].h, e->cps[i].ts);
-    free(e->cps);
-    st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(*nt);
-    e->cps = nt;
+    uint32_t ncap = e->cp_cap < 4 ? 4 : e->cp_cap + e->cp_cap / 2;
+    if (ncap > CP_LINEAR_MAX) {
+        ncap = e->cp_cap > CP_LINEAR_MAX ? e->cp_cap * 2 : 2 * CP_LINEAR_MAX;
+        dn__cp_entry *nt = calloc(ncap, sizeof(*nt));
+        if (!nt)
+            return DN_ENOMEM;
+        uint32_t n = e->cp_cap <= CP_LINEAR_MAX ? e->cp_count : e->cp_cap;
+        for (uint32_t i = 0; i < n; i++)
+            if (e->cps[i].h != 0)
+                cp_put(nt, ncap, e->cps[i].h, e->cps[i].ts);
+        free(e->cps);
+        e->cps = nt;
+    } else {
+        dn__cp_entry *nt = realloc(e->cps, ncap * sizeof(*nt));
+        if (!nt)
+            return DN_ENOMEM;
+        e->cps = nt;
+    }
+    st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(dn__cp_entry);
     e->cp_cap = ncap;
     return 0;
 }
@@ -237,24 +267,34 @@ int dn__state_cps_seen(dn__state *st, dn__entity *e, uint64_t h, int64_t ts, int
                        bool *was_seen)
 {
     int64_t cut = cutoff_of(ts, memory_ms);
+    dn__cp_entry *hit = NULL;
     *was_seen = false;
-    if (e->cp_cap) {
+    if (e->cp_cap <= CP_LINEAR_MAX) {
+        for (uint32_t i = 0; i < e->cp_count && !hit; i++)
+            if (e->cps[i].h == h)
+                hit = &e->cps[i];
+    } else {
         uint32_t i = cp_slot(h, e->cp_cap);
-        while (e->cps[i].h != 0) {
-            if (e->cps[i].h == h) {
-                *was_seen = e->cps[i].ts > cut;
-                e->cps[i].ts = ts;
-                return 0;
-            }
+        while (e->cps[i].h != 0 && !hit) {
+            if (e->cps[i].h == h)
+                hit = &e->cps[i];
             i = (i + 1) & (e->cp_cap - 1);
         }
     }
-    if ((e->cp_count + 1) * 4 > e->cp_cap * 3) {
+    if (hit) {
+        *was_seen = hit->ts > cut;
+        hit->ts = ts;
+        return 0;
+    }
+    if (cps_full(e)) {
         int rc = cps_make_room(st, e, cut);
         if (rc)
             return rc;
     }
-    cp_put(e->cps, e->cp_cap, h, ts);
+    if (e->cp_cap <= CP_LINEAR_MAX)
+        e->cps[e->cp_count] = (dn__cp_entry){h, ts};
+    else
+        cp_put(e->cps, e->cp_cap, h, ts);
     e->cp_count++;
     return 0;
 }

@@ -156,7 +156,7 @@ static inline uint64_t dn__fact_col(const dn__state *st, const dn__entity *e,
 
 static inline const char *dn__fact_id(const dn__entity *e, const dn__fact_core *f)
 {
-    return e->ids + (f->id_off - e->ids_base);
+    return e->ids ? e->ids + (f->id_off - e->ids_base) : ""; /* no ids yet: all were empty */
 }
 
 static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entity *e)

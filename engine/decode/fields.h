@@ -83,10 +83,10 @@ const char *dn__fields_dup_name(const char *key, size_t len);
 /* Starts an event: resets the arena and *ev. */
 void dn__fields_begin(dn__decoder *d, dn_event *ev);
 /*
- * Applies key = v to ev (f = dn__fields_lookup(key, klen, in_customer)) (in_customer: inside the
- * customer map). A DN__DV_MAP or DN__DV_ARRAY value for "customer" only marks it present: the
- * caller then feeds its entries with in_customer = true. Returns 0, DN_EBADEVENT (rej filled) or
- * DN_ENOMEM.
+ * Applies key = v to ev, where f = dn__fields_lookup(key, klen, in_customer) and in_customer
+ * says the key is inside the customer map. A map value for "customer" only marks it present:
+ * when f is DN__F_CUSTOMER and this returned 0, the caller feeds the map's entries with
+ * in_customer = true. Returns 0, DN_EBADEVENT (rej filled) or DN_ENOMEM.
  */
 int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, size_t klen,
                    const dn__dval *v, bool in_customer, dn__reject *rej);

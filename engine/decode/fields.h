@@ -42,11 +42,12 @@ typedef struct dn__dval {
     X(TS, "ts")                                                                                    \
     X(TYPE, "type")                                                                                \
     X(AMOUNT, "amount")                                                                            \
-    X(CURRENCY, "currency") X(SRC, "src") X(DST, "dst") X(SRC_NAME, "src_name")                    \
-        X(DST_NAME, "dst_name") X(SRC_COUNTRY, "src_country") X(DST_COUNTRY, "dst_country")        \
-            X(SRC_BANK, "src_bank") X(DST_BANK, "dst_bank") X(REFERENCE, "reference")              \
-                X(PURPOSE, "purpose") X(CHANNEL, "channel") X(MCC, "mcc") X(DEVICE, "device")      \
-                    X(IP, "ip") X(IP_COUNTRY, "ip_country") X(REMOTE_ACCESS, "remote_access")      \
+    X(CURRENCY, "currency")                                                                        \
+    X(SRC, "src") X(DST, "dst") X(SRC_NAME, "src_name") X(DST_NAME, "dst_name")                    \
+        X(SRC_COUNTRY, "src_country") X(DST_COUNTRY, "dst_country") X(SRC_BANK, "src_bank")        \
+            X(DST_BANK, "dst_bank") X(REFERENCE, "reference") X(PURPOSE, "purpose")                \
+                X(CHANNEL, "channel") X(MCC, "mcc") X(DEVICE, "device") X(IP, "ip")                \
+                    X(IP_COUNTRY, "ip_country") X(REMOTE_ACCESS, "remote_access")                  \
                         X(CUSTOMER, "customer") X(C_BIRTH_YEAR, "birth_year")                      \
                             X(C_OPENED, "opened") X(C_SEGMENT, "segment")                          \
                                 X(C_RESIDENCE, "residence")

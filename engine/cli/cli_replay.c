@@ -408,9 +408,9 @@ static void summary_scoring(const replay_args *a, const replay_scoring *sc)
 static void summary(const replay_args *a, const dn__replay_counts *c, const dn__deadletter *dl,
                     double elapsed)
 {
-    fprintf(stderr, "dragnet replay: %zu input%s, %llu events in %.3f s (%.0f events/s)\n",
-            a->input_count, a->input_count == 1 ? "" : "s", (unsigned long long)c->events, elapsed,
-            elapsed > 0 ? (double)c->events / elapsed : 0.0);
+    fprintf(stderr, "dragnet replay: %zu input%s, %llu event%s in %.3f s (%.0f events/s)\n",
+            a->input_count, a->input_count == 1 ? "" : "s", (unsigned long long)c->events,
+            c->events == 1 ? "" : "s", elapsed, elapsed > 0 ? (double)c->events / elapsed : 0.0);
     fprintf(stderr, "  accepted       %llu\n", (unsigned long long)c->accepted);
     fprintf(stderr, "  dead-lettered  %llu", (unsigned long long)c->dead_lettered);
     if (c->dead_lettered == 0)

@@ -42,11 +42,12 @@ typedef struct dn__dval {
     X(TS, "ts")                                                                                    \
     X(TYPE, "type")                                                                                \
     X(AMOUNT, "amount")                                                                            \
-    X(CURRENCY, "currency") X(SRC, "src") X(DST, "dst") X(SRC_NAME, "src_name")                    \
-        X(DST_NAME, "dst_name") X(SRC_COUNTRY, "src_country") X(DST_COUNTRY, "dst_country")        \
-            X(SRC_BANK, "src_bank") X(DST_BANK, "dst_bank") X(REFERENCE, "reference")              \
-                X(PURPOSE, "purpose") X(CHANNEL, "channel") X(MCC, "mcc") X(DEVICE, "device")      \
-                    X(IP, "ip") X(IP_COUNTRY, "ip_country") X(REMOTE_ACCESS, "remote_access")      \
+    X(CURRENCY, "currency")                                                                        \
+    X(SRC, "src") X(DST, "dst") X(SRC_NAME, "src_name") X(DST_NAME, "dst_name")                    \
+        X(SRC_COUNTRY, "src_country") X(DST_COUNTRY, "dst_country") X(SRC_BANK, "src_bank")        \
+            X(DST_BANK, "dst_bank") X(REFERENCE, "reference") X(PURPOSE, "purpose")                \
+                X(CHANNEL, "channel") X(MCC, "mcc") X(DEVICE, "device") X(IP, "ip")                \
+                    X(IP_COUNTRY, "ip_country") X(REMOTE_ACCESS, "remote_access")                  \
                         X(CUSTOMER, "customer") X(C_BIRTH_YEAR, "birth_year")                      \
                             X(C_OPENED, "opened") X(C_SEGMENT, "segment")                          \
                                 X(C_RESIDENCE, "residence")
@@ -83,10 +84,10 @@ const char *dn__fields_dup_name(const char *key, size_t len);
 /* Starts an event: resets the arena and *ev. */
 void dn__fields_begin(dn__decoder *d, dn_event *ev);
 /*
- * Applies key = v to ev (f = dn__fields_lookup(key, klen, in_customer)) (in_customer: inside the
- * customer map). A DN__DV_MAP or DN__DV_ARRAY value for "customer" only marks it present: the
- * caller then feeds its entries with in_customer = true. Returns 0, DN_EBADEVENT (rej filled) or
- * DN_ENOMEM.
+ * Applies key = v to ev, where f = dn__fields_lookup(key, klen, in_customer) and in_customer
+ * says the key is inside the customer map. A map value for "customer" only marks it present:
+ * when f is DN__F_CUSTOMER and this returned 0, the caller feeds the map's entries with
+ * in_customer = true. Returns 0, DN_EBADEVENT (rej filled) or DN_ENOMEM.
  */
 int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, size_t klen,
                    const dn__dval *v, bool in_customer, dn__reject *rej);

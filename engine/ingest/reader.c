@@ -12,8 +12,8 @@
  *   bare     - concatenated msgpack maps; a frame ends where its map ends. A complete fixarray
  *              followed by a map (or the end) is a frame too (the decoder says not_a_map). Other
  *              bytes that do not start a map are garbage up to the next offset where a complete
- *              map (one or more entries, a string first key) can be read; the run becomes one
- *              invalid_msgpack frame.
+ *              map (one or more entries, a string first key, at most DN_DECODE_MAX_DEPTH deep)
+ *              can be read; the run becomes one invalid_msgpack frame.
  *   prefixed - a 4-byte big-endian length, then that many bytes.
  */
 #include "decode/decode.h"
@@ -286,14 +286,14 @@ static int resync_point(dn__reader *r, size_t q)
     uint8_t k = p[hs];
     if (count == 0 || count > 65535 || !((k >= 0xa0 && k <= 0xbf) || (k >= 0xd9 && k <= 0xdb)))
         return 0;
-    dn__mp_skipper sk;
+    /* Depth-bounded: a candidate that nests deeper than an event may is rejected within a few
+     * hundred bytes, which keeps resynchronising through crafted garbage near linear. */
     size_t used;
-    dn__mp_skipper_init(&sk);
     size_t window = live < r->frame_max ? live : r->frame_max;
-    int st = dn__mp_skipper_feed(&sk, p, window, &used);
+    int st = dn__mp_measure(p, window, DN_DECODE_MAX_DEPTH, &used);
     if (st == DN__MP_DONE)
         return 1;
-    if (st == DN__MP_INVALID || window == r->frame_max || r->eof)
+    if (st != DN__MP_MORE || window == r->frame_max || r->eof)
         return 0;
     return -1;
 }
@@ -464,7 +464,9 @@ static void sniff(dn__reader *r)
         r->format = DN__FMT_NDJSON;
     } else if (dn__mp_is_map_byte(b)) {
         r->format = DN__FMT_MSGPACK_BARE;
-    } else if (live >= 5 && dn__mp_is_map_byte(p[4])) {
+    } else if (live >= 5 && b == 0 && dn__mp_is_map_byte(p[4])) {
+        /* A plausible length (under 16 MiB) then a map. A huge length is only ever met after
+         * the first frame, where the format is already known. */
         r->format = DN__FMT_MSGPACK_PREFIXED;
     } else if (r->format == DN__FMT_AUTO && b >= 0x20 && b < 0x7f) {
         r->format = DN__FMT_NDJSON;

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dragnet/error.h"
+#include "ingest/ingest.h"
 #include "mp_helpers.h"
+#include "sink/sink.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +249,79 @@ static void only_bad_events(void **state)
     json_decref(rep);
 }
 
+/* The hook the rule engine will use: a reason from the callback dead-letters the event. */
+static const char *reject_cash(void *ud, const dn_event *ev)
+{
+    (*(int *)ud)++;
+    return ev->type == DN_EV_CASH_DEPOSIT ? "unknown_currency" : NULL;
+}
+
+static void pipeline_callback(void **state)
+{
+    tmp *t = *state;
+    char path[256];
+    snprintf(path, sizeof(path), "%s", in_dir(t, "feed.ndjson"));
+    const char *inputs[] = {path, path}; /* twice: every id of the second pass is a duplicate */
+    dn__deadletter *dl;
+    assert_int_equal(dn__deadletter_open(NULL, false, &dl), 0);
+    /* A horizon of ~146 years: nothing expires, so the late e1 of the feed is a duplicate. */
+    dn__replay_opts o = {
+        .inputs = inputs, .input_count = 2, .dl = dl, .dedupe_horizon_ms = INT64_C(1) << 62};
+    dn__replay_counts c;
+    int calls = 0;
+    assert_int_equal(dn__replay_run(&o, reject_cash, &calls, &c), 0);
+    /* Pass 1: e1 e2 e3 e9 reach the callback, which rejects e3 (cash_deposit); e1@1500 and the
+     * late e1 are duplicates. Pass 2: every accepted id is a duplicate; e3 was never recorded,
+     * so it reaches the callback again. */
+    assert_int_equal(c.events, 2 * (FEED_N + 1));
+    assert_int_equal(c.accepted, 3);
+    assert_int_equal(c.events, c.accepted + c.dead_lettered);
+    assert_int_equal(calls, 5);
+    uint64_t unknown = 0, dups = 0;
+    for (size_t i = 0; i < dn__deadletter_reason_count(dl); i++) {
+        const char *r;
+        uint64_t n;
+        dn__deadletter_reason(dl, i, &r, &n);
+        if (strcmp(r, "unknown_currency") == 0)
+            unknown = n;
+        if (strcmp(r, "duplicate_id") == 0)
+            dups = n;
+    }
+    assert_int_equal(unknown, 2);
+    assert_int_equal(dups, 2 + 5);
+    assert_int_equal(dn__deadletter_close(dl), 0);
+    /* A missing input is named, and nothing is read. */
+    const char *missing[] = {path, "/nonexistent/x.ndjson"};
+    assert_int_equal(dn__deadletter_open(NULL, false, &dl), 0);
+    o.inputs = missing;
+    assert_int_equal(dn__replay_run(&o, NULL, NULL, &c), DN_ENOENT);
+    assert_string_equal(c.failed_input, "/nonexistent/x.ndjson");
+    assert_int_equal(c.events, 0);
+    assert_int_equal(dn__deadletter_close(dl), 0);
+}
+
+static void frame_limit_option(void **state)
+{
+    tmp *t = *state;
+    char args[512];
+    int over = 0;
+    for (int i = 0; i < FEED_N; i++)
+        over += strlen(feed[i].json) > 100;
+    snprintf(args, sizeof(args), "--max-frame 100 --report '%s/r.json' '%s/feed.ndjson'", t->dir,
+             t->dir);
+    assert_int_equal(run(args), 0);
+    char rp[256];
+    snprintf(rp, sizeof(rp), "%s/r.json", t->dir);
+    json_error_t err;
+    json_t *rep = json_load_file(rp, 0, &err);
+    assert_non_null(rep);
+    json_t *by = json_object_get(rep, "dead_lettered");
+    assert_int_equal(json_integer_value(json_object_get(by, "frame_too_large")), over);
+    json_decref(rep);
+    assert_int_equal(run("--max-frame 10 x.ndjson"), 2);
+    assert_int_equal(run("--dedupe-horizon -5 x.ndjson"), 2);
+}
+
 static void exit_codes(void **state)
 {
     tmp *t = *state;
@@ -274,6 +350,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(same_counts_in_every_format, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_file_is_fine, setup, teardown),
         cmocka_unit_test_setup_teardown(only_bad_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(pipeline_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(frame_limit_option, setup, teardown),
         cmocka_unit_test_setup_teardown(exit_codes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

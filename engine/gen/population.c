@@ -329,8 +329,8 @@ static void make_customer(dn__gen *g, dn__gen_rng *r, int32_t i, uint8_t seg, co
                                                  : 0.05 + 0.12 * dn__gen_rng_unit(r));
     p->cash_rate = (float)(seg == DN__SEG_SENIOR ? 0.05 + 0.05 * dn__gen_rng_unit(r)
                                                  : 0.01 + 0.03 * dn__gen_rng_unit(r));
-    p->p2p_rate = (float)(0.01 + 0.04 * dn__gen_rng_unit(r));
-    p->login_rate = (float)(0.02 + 0.06 * dn__gen_rng_unit(r));
+    p->p2p_rate = (float)(0.01 + 0.03 * dn__gen_rng_unit(r));
+    p->login_rate = (float)(0.015 + 0.04 * dn__gen_rng_unit(r));
 
     /* Look-alike roles. */
     double months = g->cfg.days / 30.0;

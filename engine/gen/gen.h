@@ -11,6 +11,9 @@
  *   - Deterministic: one seed gives one byte-identical output. Every random draw comes from a
  *     dn__gen_rng (xoshiro256**), never rand(); each case has its own stream derived from the
  *     seed and its number, so a change to ordinary life does not reshuffle the cases.
+ *     Never two draws in one expression or argument list: C leaves their order unspecified
+ *     and compilers differ (gcc vs clang, with and without sanitizers), so each draw is its own
+ *     statement.
  *   - Sorted: events leave in (ts, emission sequence) order. Generation runs day by day; a
  *     generator may emit events at or after the current day's start (future days included), never
  *     before. At the end of each day the pending pool is sorted and every event before the next

@@ -178,8 +178,9 @@ static void make_pools(dn__gen *g, dn__gen_rng *r)
     for (uint32_t i = 0; i < g->merchant_count && !g->rc; i++) {
         size_t k = dn__gen_rng_below(r, sizeof(merchant_kinds) / sizeof(merchant_kinds[0]));
         char name[64];
-        snprintf(name, sizeof(name), "%s %s %u", DN__GEN_PICK(r, cities), merchant_kinds[k].name,
-                 (unsigned)dn__gen_rng_range(r, 1, 999));
+        const char *city = DN__GEN_PICK(r, cities);
+        unsigned branch = (unsigned)dn__gen_rng_range(r, 1, 999);
+        snprintf(name, sizeof(name), "%s %s %u", city, merchant_kinds[k].name, branch);
         int32_t m = dn__gen_add_external(g, r, "DE", name);
         if (m >= 0)
             g->party[m].mcc = merchant_kinds[k].mcc;
@@ -289,8 +290,9 @@ static void make_customer(dn__gen *g, dn__gen_rng *r, int32_t i, uint8_t seg, co
         p->opened_ms = start + (int64_t)dn__gen_rng_below(r, (uint64_t)period);
     } else {
         int64_t max_years = seg == DN__SEG_STUDENT ? 5 : 30;
-        p->opened_ms = start - DN__GEN_DAY_MS * dn__gen_rng_range(r, 30, 365 * max_years) -
-                       dn__gen_rng_range(r, 8, 18) * DN__GEN_HOUR_MS;
+        int64_t days_before = dn__gen_rng_range(r, 30, 365 * max_years);
+        int64_t hour = dn__gen_rng_range(r, 8, 18);
+        p->opened_ms = start - DN__GEN_DAY_MS * days_before + hour * DN__GEN_HOUR_MS;
     }
     p->opened_ms -= p->opened_ms % DN__GEN_MIN_MS;
 

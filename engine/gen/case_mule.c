@@ -188,8 +188,9 @@ static void play_one(mule_ctx *m, int64_t t0)
         const dn__gen_party *p = &g->party[m->acct];
         e = dn__gen_emit(g, p->opened_ms, DN_EV_ACCOUNT_OPEN, m->acct, -1, 0);
         session(m, e);
-        pass_through(m, p->opened_ms + dn__gen_rng_range(r, 6, 48) * DN__GEN_HOUR_MS,
-                     (int)dn__gen_rng_range(r, weak ? 3 : 6, weak ? 5 : 15), 120000);
+        int64_t first = p->opened_ms + dn__gen_rng_range(r, 6, 48) * DN__GEN_HOUR_MS;
+        int n = (int)dn__gen_rng_range(r, weak ? 3 : 6, weak ? 5 : 15);
+        pass_through(m, first, n, 120000);
         break;
     }
     case FAN_IN: {
@@ -234,7 +235,8 @@ static void play_one(mule_ctx *m, int64_t t0)
             e->channel = "instant";
             int64_t amt = e->amount_minor;
             benign_ref(m, e);
-            outflow(m, t + forward_delay(m), amt * ratio_pct(m) / 100);
+            int64_t at = t + forward_delay(m);
+            outflow(m, at, amt * ratio_pct(m) / 100);
             t += dn__gen_rng_range(r, 10, 48) * DN__GEN_HOUR_MS;
         }
         break;
@@ -251,8 +253,8 @@ static void play_one(mule_ctx *m, int64_t t0)
         }
         static const char *const far[] = {"HK", "AE", "TR", "CN", "SG"};
         int32_t to = dn__gen_fresh_account(g, r, far, 5, true);
-        e = dn__gen_emit(g, t + forward_delay(m), DN_EV_TRANSFER, m->acct, to,
-                         total * ratio_pct(m) / 100);
+        int64_t at = t + forward_delay(m);
+        e = dn__gen_emit(g, at, DN_EV_TRANSFER, m->acct, to, total * ratio_pct(m) / 100);
         e->channel = "swift";
         if (dn__gen_rng_chance(r, 0.5))
             memcpy(e->currency, "USD", 4);
@@ -293,7 +295,8 @@ static void play_one(mule_ctx *m, int64_t t0)
             total += amt;
             t += dn__gen_rng_range(r, 3, weak ? 96 : 36) * DN__GEN_HOUR_MS;
         }
-        outflow(m, t + forward_delay(m), total * ratio_pct(m) / 100);
+        int64_t at = t + forward_delay(m);
+        outflow(m, at, total * ratio_pct(m) / 100);
         break;
     }
     }

@@ -64,9 +64,11 @@ bool dn__gen_ops_cast(dn__gen *g, dn__gen_rng *r, dn__gen_case *c)
         if (c->variant == FARM) {
             /* Opened for the operation in a cluster of days; no life of its own. */
             p->flags |= DN__F_CASE_ONLY;
-            p->opened_ms = day0 + dn__gen_rng_range(r, 0, 4) * DN__GEN_DAY_MS +
-                           dn__gen_rng_range(r, 1, 23) * DN__GEN_HOUR_MS +
-                           dn__gen_rng_range(r, 0, 59) * DN__GEN_MIN_MS;
+            int64_t day = dn__gen_rng_range(r, 0, 4);
+            int64_t hour = dn__gen_rng_range(r, 1, 23);
+            int64_t min = dn__gen_rng_range(r, 0, 59);
+            p->opened_ms =
+                day0 + day * DN__GEN_DAY_MS + hour * DN__GEN_HOUR_MS + min * DN__GEN_MIN_MS;
             memcpy(p->residence, "DE", 3);
         } else if (c->variant == REMOTE_OP || c->variant == RECRUIT) {
             p->quiet_from = (uint16_t)(c->start_day + (c->variant == RECRUIT ? 10 : 0));
@@ -127,9 +129,9 @@ static void farm(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0)
         e->device = dev[s];
         e->ip = ip[s];
         e->remote_access = 0;
-        collect_and_forward(g, r, a, opened + dn__gen_rng_range(r, 2, 6) * DN__GEN_DAY_MS,
-                            (int)dn__gen_rng_range(r, weak ? 1 : 3, weak ? 3 : 8), dev[s], ip[s],
-                            weak);
+        int64_t first = opened + dn__gen_rng_range(r, 2, 6) * DN__GEN_DAY_MS;
+        int n = (int)dn__gen_rng_range(r, weak ? 1 : 3, weak ? 3 : 8);
+        collect_and_forward(g, r, a, first, n, dev[s], ip[s], weak);
     }
 }
 
@@ -203,13 +205,13 @@ static void recruitment(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0)
     for (uint32_t k = 0; k < g->merchant_count; k++)
         if (g->party[g->merchants[k]].mcc == 4511)
             air = g->merchants[k];
-    e = dn__gen_emit(g, t0 + dn__gen_rng_range(r, 1, 4) * DN__GEN_DAY_MS, DN_EV_CARD, a, air,
-                     dn__gen_rng_range(r, 45000, 120000));
+    int64_t flight_at = t0 + dn__gen_rng_range(r, 1, 4) * DN__GEN_DAY_MS;
+    e = dn__gen_emit(g, flight_at, DN_EV_CARD, a, air, dn__gen_rng_range(r, 45000, 120000));
     e->mcc = 4511;
     e->channel = "card_not_present";
     if (!c->is_weak) {
-        e = dn__gen_emit(g, t0 + dn__gen_rng_range(r, 2, 6) * DN__GEN_DAY_MS, DN_EV_TRANSFER, a,
-                         agency, dn__gen_rng_range(r, 20000, 80000));
+        int64_t visa_at = t0 + dn__gen_rng_range(r, 2, 6) * DN__GEN_DAY_MS;
+        e = dn__gen_emit(g, visa_at, DN_EV_TRANSFER, a, agency, dn__gen_rng_range(r, 20000, 80000));
         dn__gen_session(g, r, e, a);
         dn__gen_ref(e, "%s", "visa fee");
     }

@@ -148,8 +148,8 @@ void dn__gen_victim_play(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0
         for (int k = 0; k < n; k++) {
             int64_t amt = income * dn__gen_rng_range(r, weak ? 80 : 150, weak ? 200 : 600) / 100;
             pay(&x, t, payee, amt - amt % 1000, ref_for(&x));
-            t += dn__gen_rng_range(r, 1, 9) * DN__GEN_DAY_MS +
-                 dn__gen_rng_range(r, 0, 5) * DN__GEN_HOUR_MS;
+            t += dn__gen_rng_range(r, 1, 9) * DN__GEN_DAY_MS;
+            t += dn__gen_rng_range(r, 0, 5) * DN__GEN_HOUR_MS;
             if (dn__gen_rng_chance(r, 0.3))
                 payee = scam_payee(&x, true);
         }
@@ -162,7 +162,8 @@ void dn__gen_victim_play(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0
         for (int k = 0; k < n; k++) {
             pay(&x, t, xch, amt - amt % 100, ref_for(&x));
             amt = amt * dn__gen_rng_range(r, 140, weak ? 160 : 260) / 100;
-            t += dn__gen_rng_range(r, 2, 8) * DN__GEN_DAY_MS + dn__gen_daytime(r) % DN__GEN_HOUR_MS;
+            t += dn__gen_rng_range(r, 2, 8) * DN__GEN_DAY_MS;
+            t += dn__gen_daytime(r) % DN__GEN_HOUR_MS;
         }
         break;
     }
@@ -173,8 +174,8 @@ void dn__gen_victim_play(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0
         for (int k = 0; k < n; k++) {
             pay(&x, t, payee, amt - amt % 500, ref_for(&x));
             amt = amt * dn__gen_rng_range(r, weak ? 110 : 140, weak ? 140 : 220) / 100;
-            t += dn__gen_rng_range(r, 2, 7) * DN__GEN_DAY_MS +
-                 dn__gen_rng_range(r, 0, 6) * DN__GEN_HOUR_MS;
+            t += dn__gen_rng_range(r, 2, 7) * DN__GEN_DAY_MS;
+            t += dn__gen_rng_range(r, 0, 6) * DN__GEN_HOUR_MS;
         }
         break;
     }
@@ -202,8 +203,9 @@ void dn__gen_victim_play(dn__gen *g, dn__gen_rng *r, dn__gen_case *c, int64_t t0
                         ? g->exchanges[dn__gen_rng_below(r, g->exchange_count)]
                         : scam_payee(&x, dn__gen_rng_chance(r, 0.5));
             int64_t amt = savings / n * dn__gen_rng_range(r, 70, 130) / 100;
-            pay(&x, t + dn__gen_rng_range(r, 9, 15) * DN__GEN_HOUR_MS - t % DN__GEN_DAY_MS, payee,
-                amt - amt % 10000, ref_for(&x));
+            int64_t at = t - t % DN__GEN_DAY_MS + dn__gen_rng_range(r, 9, 15) * DN__GEN_HOUR_MS;
+            const char *ref = ref_for(&x);
+            pay(&x, at, payee, amt - amt % 10000, ref);
             t += dn__gen_rng_range(r, 2, 8) * DN__GEN_DAY_MS;
         }
         break;

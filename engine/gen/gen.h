@@ -11,6 +11,9 @@
  *   - Deterministic: one seed gives one byte-identical output. Every random draw comes from a
  *     dn__gen_rng (xoshiro256**), never rand(); each case has its own stream derived from the
  *     seed and its number, so a change to ordinary life does not reshuffle the cases.
+ *     Never two draws in one expression or argument list: C leaves their order unspecified
+ *     and compilers differ (gcc vs clang, with and without sanitizers), so each draw is its own
+ *     statement.
  *   - Sorted: events leave in (ts, emission sequence) order. Generation runs day by day; a
  *     generator may emit events at or after the current day's start (future days included), never
  *     before. At the end of each day the pending pool is sorted and every event before the next
@@ -260,11 +263,18 @@ void dn__gen_person_name(dn__gen_rng *r, const char *cc, char *out, size_t cap);
 void dn__gen_company_name(dn__gen_rng *r, char *out, size_t cap);
 const char *dn__gen_last_name(const char *full);
 
-/* population.c */
-int dn__gen_population(dn__gen *g);
+/* externals.c: the tables, and the counterparties outside the bank */
+void dn__gen_externals(dn__gen *g, dn__gen_rng *r);
+int32_t dn__gen_add_party(dn__gen *g);
 int32_t dn__gen_add_external(dn__gen *g, dn__gen_rng *r, const char *cc, const char *name);
+int32_t dn__gen_add_person(dn__gen *g, dn__gen_rng *r, const char *cc);
+int32_t dn__gen_add_company(dn__gen *g, dn__gen_rng *r, const char *cc);
 int32_t dn__gen_add_device(dn__gen *g, dn__gen_rng *r);
 int32_t dn__gen_add_ip(dn__gen *g, dn__gen_rng *r, const char *cc);
+int32_t *dn__gen_pool_alloc(dn__gen *g, uint32_t n); /* run-lifetime array, NULL sets g->rc */
+
+/* population.c */
+int dn__gen_population(dn__gen *g);
 /* A customer not yet in a case that satisfies the filter, or -1. */
 typedef bool (*dn__gen_filter_cb)(const dn__gen *g, const dn__gen_party *p);
 int32_t dn__gen_pick_customer(dn__gen *g, dn__gen_rng *r, dn__gen_filter_cb filter);

@@ -29,7 +29,8 @@ static void smb_day(dn__gen *g, int32_t c, int64_t day_ms)
         int n = (int)dn__gen_rng_range(r, 1, 2);
         for (int k = 0; k < n; k++) {
             int32_t from = p->payers[dn__gen_rng_below(r, p->payer_count)];
-            e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, from, c,
+            int64_t at = day_ms + dn__gen_daytime(r);
+            e = dn__gen_emit(g, at, DN_EV_TRANSFER, from, c,
                              dn__gen_rng_lognorm(r, 45000, 0.9, 2000, 2000000));
             e->purpose = "GDDS";
             dn__gen_ref(e, "RE-%d-%05u", g->year, (unsigned)dn__gen_rng_below(r, 100000));
@@ -38,7 +39,8 @@ static void smb_day(dn__gen *g, int32_t c, int64_t day_ms)
     }
     if (dn__gen_rng_chance(r, 0.12)) {
         int32_t to = g->employers[dn__gen_rng_below(r, g->employer_count)];
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, to,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_TRANSFER, c, to,
                          dn__gen_rng_lognorm(r, 80000, 0.8, 5000, 3000000));
         e->purpose = "SUPP";
         dn__gen_session(g, r, e, c);
@@ -58,8 +60,9 @@ static void smb_day(dn__gen *g, int32_t c, int64_t day_ms)
         int32_t dev = -1, ip = -1;
         for (uint16_t k = 0; k < p->payee_count; k++) {
             p = &g->party[c];
-            e = dn__gen_emit(g, t + k * dn__gen_rng_range(r, 5000, 60000), DN_EV_TRANSFER, c,
-                             p->payees[k], dn__gen_rng_lognorm(r, 220000, 0.3, 60000, 600000));
+            int64_t at = t + k * dn__gen_rng_range(r, 5000, 60000);
+            int64_t wage = dn__gen_rng_lognorm(r, 220000, 0.3, 60000, 600000);
+            e = dn__gen_emit(g, at, DN_EV_TRANSFER, c, p->payees[k], wage);
             e->purpose = "SALA";
             if (dev < 0) {
                 dn__gen_session(g, r, e, c);
@@ -91,7 +94,8 @@ static void landlord_day(dn__gen *g, int32_t c, int64_t day_ms)
     }
     if (g->dom == 15) {
         int32_t to = g->landlords[dn__gen_rng_below(r, g->landlord_count)];
-        dn__gen_rec *e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, to,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        dn__gen_rec *e = dn__gen_emit(g, at, DN_EV_TRANSFER, c, to,
                                       dn__gen_rng_lognorm(r, 60000, 0.5, 10000, 300000));
         dn__gen_session(g, r, e, c);
         dn__gen_ref(e, "Hausgeld %02u/%d", g->month, g->year);
@@ -115,7 +119,8 @@ static void treasurer_day(dn__gen *g, int32_t c, int64_t day_ms)
     }
     if (g->dom == 20) {
         int32_t to = g->dealers[dn__gen_rng_below(r, g->dealer_count)];
-        dn__gen_rec *e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, to,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        dn__gen_rec *e = dn__gen_emit(g, at, DN_EV_TRANSFER, c, to,
                                       dn__gen_rng_lognorm(r, 90000, 0.6, 20000, 600000));
         dn__gen_session(g, r, e, c);
         dn__gen_ref(e, "%s", dn__gen_rng_chance(r, 0.5) ? "Hallenmiete Verein" : "Trikots");
@@ -140,7 +145,8 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
         for (uint32_t k = 0; k < g->merchant_count; k++)
             if (g->party[g->merchants[k]].mcc == 4511)
                 m = g->merchants[k];
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CARD, c, m,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_CARD, c, m,
                          dn__gen_rng_lognorm(r, 110000, 0.4, 40000, 500000));
         e->mcc = 4511;
         e->channel = "card_not_present";
@@ -148,8 +154,8 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
             char name[80];
             dn__gen_company_name(r, name, sizeof(name));
             int32_t hotel = dn__gen_add_external(g, r, cc, name);
-            e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, c, hotel,
-                             dn__gen_rng_range(r, 150, 900) * 100);
+            int64_t at = day_ms + dn__gen_daytime(r);
+            e = dn__gen_emit(g, at, DN_EV_TRANSFER, c, hotel, dn__gen_rng_range(r, 150, 900) * 100);
             e->channel = "swift";
             dn__gen_session(g, r, e, c);
             dn__gen_ref(e, "Booking %u deposit", (unsigned)dn__gen_rng_below(r, 1000000));
@@ -168,13 +174,15 @@ static void holiday_day(dn__gen *g, int32_t c, int64_t day_ms)
             if (strcmp(g->party[m].country, cc) == 0)
                 break;
         }
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CARD, c, m,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_CARD, c, m,
                          fx * dn__gen_rng_lognorm(r, 3000, 0.9, 200, 60000));
         memcpy(e->currency, cur, 4);
         e->mcc = g->party[m].mcc;
     }
     if (rel % 3 == 1) {
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CASH_WITHDRAWAL, c, -1,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_CASH_WITHDRAWAL, c, -1,
                          fx * 100 * 50 * dn__gen_rng_range(r, 1, 6));
         memcpy(e->currency, cur, 4);
     }

@@ -179,8 +179,10 @@ static const char *const co_c[] = {"GmbH", "GmbH", "GmbH & Co. KG", "AG",
 
 void dn__gen_company_name(dn__gen_rng *r, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s %s %s", DN__GEN_PICK(r, co_a), DN__GEN_PICK(r, co_b),
-             DN__GEN_PICK(r, co_c));
+    const char *a = DN__GEN_PICK(r, co_a);
+    const char *b = DN__GEN_PICK(r, co_b);
+    const char *c = DN__GEN_PICK(r, co_c);
+    snprintf(out, cap, "%s %s %s", a, b, c);
 }
 
 const char *dn__gen_last_name(const char *full)

@@ -59,7 +59,8 @@ static void card(dn__gen *g, int32_t c, int64_t day_ms)
     if (g->party[m].mcc == 4511) /* flights are bought for holidays (lookalike.c) */
         m = g->merchants[dn__gen_rng_below(r, g->merchant_count)];
     spend_kind k = spend_for(g->party[m].mcc);
-    dn__gen_rec *e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CARD, c, m,
+    int64_t at = day_ms + dn__gen_daytime(r);
+    dn__gen_rec *e = dn__gen_emit(g, at, DN_EV_CARD, c, m,
                                   dn__gen_rng_lognorm(r, k.median, k.sigma, 50, 300000));
     e->mcc = g->party[m].mcc;
     e->channel = k.is_cnp ? "card_not_present" : "card_present";
@@ -126,8 +127,9 @@ static void account_open(dn__gen *g, int32_t c)
     /* New accounts are busy too: a first credit, sometimes a rental deposit at once. */
     if (dn__gen_rng_chance(r, 0.6)) {
         int32_t from = g->persons[dn__gen_rng_below(r, g->person_count)];
-        e = dn__gen_emit(g, p->opened_ms + dn__gen_rng_range(r, 1, 48) * DN__GEN_HOUR_MS,
-                         DN_EV_TRANSFER, from, c, dn__gen_rng_lognorm(r, 60000, 0.8, 2000, 500000));
+        int64_t at = p->opened_ms + dn__gen_rng_range(r, 1, 48) * DN__GEN_HOUR_MS;
+        int64_t amt = dn__gen_rng_lognorm(r, 60000, 0.8, 2000, 500000);
+        e = dn__gen_emit(g, at, DN_EV_TRANSFER, from, c, amt);
         dn__gen_ref(e, "%s", dn__gen_rng_chance(r, 0.5) ? "Startguthaben" : "Umzug");
         if (p->landlord >= 0 && dn__gen_rng_chance(r, 0.5)) {
             e = dn__gen_emit(g, p->opened_ms + dn__gen_rng_range(r, 50, 120) * DN__GEN_HOUR_MS,
@@ -159,10 +161,9 @@ void dn__gen_ordinary_day(dn__gen *g, int32_t c, int64_t day_ms)
         dom == (p->pay_day > dim ? dim : p->pay_day)) {
         int64_t amt =
             p->income_minor + dn__gen_rng_range(r, -p->income_minor / 40, p->income_minor / 40);
-        e = dn__gen_emit(g,
-                         day_ms + dn__gen_rng_range(r, 4, 9) * DN__GEN_HOUR_MS +
-                             dn__gen_rng_range(r, 0, DN__GEN_HOUR_MS),
-                         DN_EV_TRANSFER, p->employer, c, amt);
+        int64_t at = day_ms + dn__gen_rng_range(r, 4, 9) * DN__GEN_HOUR_MS;
+        at += dn__gen_rng_range(r, 0, DN__GEN_HOUR_MS);
+        e = dn__gen_emit(g, at, DN_EV_TRANSFER, p->employer, c, amt);
         if (p->segment == DN__SEG_SENIOR) {
             e->purpose = "PENS";
             dn__gen_ref(e, "Rente %02u/%d", g->month, g->year);
@@ -200,7 +201,8 @@ void dn__gen_ordinary_day(dn__gen *g, int32_t c, int64_t day_ms)
     if (dn__gen_rng_chance(r, p->card_rate * 0.3))
         card(g, c, day_ms);
     if (dn__gen_rng_chance(r, p->cash_rate)) {
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CASH_WITHDRAWAL, c, -1,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_CASH_WITHDRAWAL, c, -1,
                          20 * 100 *
                              dn__gen_rng_range(r, 1, p->segment == DN__SEG_SENIOR ? 25 : 12));
         if (p->segment == DN__SEG_SENIOR && dn__gen_rng_chance(r, 0.3))
@@ -210,7 +212,8 @@ void dn__gen_ordinary_day(dn__gen *g, int32_t c, int64_t day_ms)
         p2p_out(g, c, day_ms);
     if (dn__gen_rng_chance(r, 0.012)) {
         int32_t from = g->persons[dn__gen_rng_below(r, g->person_count)];
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_TRANSFER, from, c,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_TRANSFER, from, c,
                          dn__gen_rng_lognorm(r, 5000, 1.0, 500, 150000));
         e->channel = "instant";
         dn__gen_ref(e, "%s", DN__GEN_PICK(r, p2p_refs));
@@ -236,13 +239,15 @@ void dn__gen_ordinary_day(dn__gen *g, int32_t c, int64_t day_ms)
     p = &g->party[c]; /* adding a counterparty may have moved the table */
     if (p->segment != DN__SEG_SENIOR && dn__gen_rng_chance(r, 0.002)) {
         int32_t x = g->exchanges[dn__gen_rng_below(r, g->exchange_count)];
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CRYPTO_BUY, c, x,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_CRYPTO_BUY, c, x,
                          dn__gen_rng_lognorm(r, 15000, 0.9, 1000, 300000));
         dn__gen_session(g, r, e, c);
     }
     if (p->segment != DN__SEG_SENIOR && dn__gen_rng_chance(r, 0.0008)) {
         int32_t x = g->exchanges[dn__gen_rng_below(r, g->exchange_count)];
-        e = dn__gen_emit(g, day_ms + dn__gen_daytime(r), DN_EV_CRYPTO_SELL, x, c,
+        int64_t at = day_ms + dn__gen_daytime(r);
+        e = dn__gen_emit(g, at, DN_EV_CRYPTO_SELL, x, c,
                          dn__gen_rng_lognorm(r, 30000, 1.0, 1000, 900000));
     }
 }

@@ -306,6 +306,77 @@ static void test_labels_well_formed_and_seen(void **state)
     json_decref(all);
 }
 
+/* Honest look-alikes exist outside the labels, so no single indicator separates the cases. */
+static void test_lookalikes_unlabelled(void **state)
+{
+    (void)state;
+    dn__gen_stats st;
+    gen(1, DN__GEN_NDJSON, "k.ndjson", "k.csv", &st);
+    json_t *all = load_ndjson("k.ndjson");
+    size_t len;
+    char *csv = slurp("k.csv", &len);
+    json_t *labelled = json_object();
+    for (char *line = strchr(csv, '\n') + 1; *line;) {
+        char *comma = strchr(line, ',');
+        *comma = '\0';
+        json_object_set_new(labelled, line, json_true());
+        line = strchr(comma + 1, '\n') + 1;
+    }
+    json_t *payers = json_object(), *device_users = json_object();
+    int cash_near_10k = 0, hotspot_ip = 0, hotspot_payment = 0, crypto = 0, fan_in = 0,
+        shared_device = 0;
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *ev = json_array_get(all, i);
+        const char *type = str(ev, "type"), *src = str(ev, "src"), *dst = str(ev, "dst");
+        const char *ipc = str(ev, "ip_country"), *dc = str(ev, "dst_country");
+        bool is_src_clean = src && !json_object_get(labelled, src);
+        bool is_dst_clean = dst && !json_object_get(labelled, dst);
+        json_int_t amount = json_integer_value(json_object_get(ev, "amount"));
+        if (strcmp(type, "cash_deposit") == 0 && is_dst_clean && amount >= 900000 &&
+            amount < 1000000)
+            cash_near_10k++;
+        if (is_src_clean && ipc && strcmp(ipc, "DE") != 0)
+            hotspot_ip++;
+        if (strcmp(type, "transfer") == 0 && is_src_clean && dc &&
+            (strcmp(dc, "TH") == 0 || strcmp(dc, "PH") == 0 || strcmp(dc, "KH") == 0))
+            hotspot_payment++;
+        if (strcmp(type, "crypto_buy") == 0 && is_src_clean)
+            crypto++;
+        if (strcmp(type, "transfer") == 0 && is_dst_clean && src) {
+            json_t *set = json_object_get(payers, dst);
+            if (!set) {
+                set = json_object();
+                json_object_set_new(payers, dst, set);
+            }
+            json_object_set_new(set, src, json_true());
+        }
+        const char *dev = str(ev, "device");
+        if (dev && is_src_clean) {
+            json_t *set = json_object_get(device_users, dev);
+            if (!set) {
+                set = json_object();
+                json_object_set_new(device_users, dev, set);
+            }
+            json_object_set_new(set, src, json_true());
+        }
+    }
+    const char *key;
+    json_t *set;
+    json_object_foreach(payers, key, set) fan_in += json_object_size(set) >= 10;
+    json_object_foreach(device_users, key, set) shared_device += json_object_size(set) >= 3;
+    assert_true(cash_near_10k > 0);   /* shop takings just under 10,000 */
+    assert_true(hotspot_ip > 0);      /* holidays in TH/PH/KH */
+    assert_true(hotspot_payment > 0); /* remittances, hotel deposits */
+    assert_true(crypto > 0);          /* monthly crypto savers */
+    assert_true(fan_in > 0);          /* businesses, landlords, clubs */
+    assert_true(shared_device > 0);   /* families on one tablet */
+    free(csv);
+    json_decref(payers);
+    json_decref(device_users);
+    json_decref(labelled);
+    json_decref(all);
+}
+
 static int run(const char *args)
 {
     char cmd[512];
@@ -360,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_sorted_unique_and_complete),
         cmocka_unit_test(test_msgpack_and_ndjson_same_events),
         cmocka_unit_test(test_labels_well_formed_and_seen),
+        cmocka_unit_test(test_lookalikes_unlabelled),
         cmocka_unit_test(test_cli_exit_codes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

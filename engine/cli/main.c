@@ -10,11 +10,14 @@ static const char usage[] =
     "commands:\n"
     "  check  RULES_DIR [--disasm]          compile a rule set; errors as file:line:col\n"
     "  replay [--rules DIR] [--format auto|msgpack|ndjson] [--alerts FILE]\n"
-    "         [--dead-letter FILE] [--report FILE] [--labels FILE] FILE...\n"
+    "         [--dead-letter FILE] [--report FILE] [--labels FILE]\n"
+    "         [--max-frame BYTES] [--dedupe-horizon MS] FILE...\n"
     "                                       score a recorded feed (FILE may be - for stdin)\n"
     "  gen    --accounts N --days D [--seed S] [--format msgpack|ndjson]\n"
-    "         [--labels FILE] -o FILE        generate a labelled synthetic feed\n"
-    "  demo                                 generate a feed, replay it through rules/, explain\n"
+    "         [--labels FILE] [--start YYYY-MM-DD] -o FILE\n"
+    "                                       generate a labelled synthetic feed\n"
+    "  demo   [--rules DIR] [--accounts N] [--days D] [--seed S] [--out DIR]\n"
+    "                                       generate a feed, replay it through rules/, explain\n"
     "\n"
     "exit codes: 0 the run completed, 1 an input or rule set could not be used, 2 usage\n";
 

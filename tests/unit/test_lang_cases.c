@@ -361,11 +361,11 @@ static json_t *parse_or_fail(const char *file, const char *what, size_t i, const
 }
 
 /* Returns the number of differences found (each printed). */
-static int compare(const test_case *c, const run_out *r)
+static int compare(const test_case *c, const run_out *r, const char *run)
 {
     int bad = 0;
     if (c->alerts.count != r->alerts.count) {
-        fprintf(stderr, "%s: %zu alert lines, expected %zu\n", c->file, r->alerts.count,
+        fprintf(stderr, "%s [%s]: %zu alert lines, expected %zu\n", c->file, run, r->alerts.count,
                 c->alerts.count);
         bad++;
     }
@@ -376,8 +376,8 @@ static int compare(const test_case *c, const run_out *r)
         char path[512] = "";
         char *w = NULL, *g = NULL;
         if (!subset(want, got, path, sizeof(path), &w, &g)) {
-            fprintf(stderr, "%s: alert %zu: at %s: expected %s, actual %s\n  line: %s\n", c->file,
-                    i, path[0] ? path : "(top)", w, g, r->alerts.v[i]);
+            fprintf(stderr, "%s [%s]: alert %zu: at %s: expected %s, actual %s\n  line: %s\n",
+                    c->file, run, i, path[0] ? path : "(top)", w, g, r->alerts.v[i]);
             bad++;
         }
         free(w);
@@ -386,15 +386,15 @@ static int compare(const test_case *c, const run_out *r)
         json_decref(got);
     }
     for (size_t i = n; i < r->alerts.count; i++)
-        fprintf(stderr, "%s: extra alert %zu: %s\n", c->file, i, r->alerts.v[i]);
+        fprintf(stderr, "%s [%s]: extra alert %zu: %s\n", c->file, run, i, r->alerts.v[i]);
     if (c->report.len) {
         json_t *want = parse_or_fail(c->file, "report", 0, c->report.data);
         char path[512] = "report";
         char *w = NULL, *g = NULL;
         if (!subset(want, r->report, path, sizeof(path), &w, &g)) {
             char *all = json_dumps(r->report, JSON_COMPACT | JSON_SORT_KEYS);
-            fprintf(stderr, "%s: at %s: expected %s, actual %s\n  report: %s\n", c->file, path, w,
-                    g, all);
+            fprintf(stderr, "%s [%s]: at %s: expected %s, actual %s\n  report: %s\n", c->file, run,
+                    path, w, g, all);
             free(all);
             bad++;
         }
@@ -431,8 +431,8 @@ static void test_one_case(void **state)
     run_case(&c, 0, &in_order);
     run_case(&c, 60000, &held);
     run_case(&c, 0, &again);
-    int bad = compare(&c, &in_order);
-    bad += compare(&c, &held);
+    int bad = compare(&c, &in_order, "lateness 0");
+    bad += compare(&c, &held, "lateness 60000");
     bad += same_lines(name, "lateness 60000", &in_order.alerts, &held.alerts);
     bad += same_lines(name, "second run", &in_order.alerts, &again.alerts);
     run_free(&in_order);

@@ -66,8 +66,8 @@ static void setup(void)
     dn_diags_free(d);
     if (dn__lang_scratch_new(rs, &on) || dn__lang_scratch_new(rs, &off))
         abort();
-    st_on = lst_new(rs);
-    st_off = lst_new(rs);
+    st_on = lst_new_capped(rs, 4096);
+    st_off = lst_new_capped(rs, 4096);
     if (!st_on || !st_off)
         abort();
     dn__lang_scratch_set_prefilter(on, true);

@@ -26,15 +26,23 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* A state store for rs's plans with the default limits; NULL when it cannot be made. */
-static inline dn__state *lst_new(const dn_ruleset *rs)
+/* A state store for rs's plans with the default limits, or at most max_entities entities when
+ * that is not 0 (the fuzz target keeps memory bounded so); NULL when it cannot be made. */
+static inline dn__state *lst_new_capped(const dn_ruleset *rs, uint64_t max_entities)
 {
     dn_state_config cfg;
     dn_state_config_default(&cfg);
+    if (max_entities)
+        cfg.max_entities = max_entities;
     dn__state *st = NULL;
     if (dn__state_new(&cfg, dn__ruleset_plans(rs), &st) != 0)
         return NULL;
     return st;
+}
+
+static inline dn__state *lst_new(const dn_ruleset *rs)
+{
+    return lst_new_capped(rs, 0);
 }
 
 static inline bool lst_present(dn_str s)

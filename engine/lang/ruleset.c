@@ -14,8 +14,8 @@
  * freed with it when the reference count drops to zero. The count is atomic: shards retain and
  * release from their own threads.
  *
- * Hash: 16 hex digits over every file name and text in order, rates.csv and the list files'
- * contents, so any change to what the rules read gives a new hash.
+ * Hash: 16 hex digits over every file's name (without its folder) and text in order, rates.csv
+ * and the list files' contents, so any change to what the rules read gives a new hash.
  */
 #include "common/hash.h"
 #include "lang/ast.h"
@@ -221,7 +221,11 @@ int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, 
         s->len = srcs->lens[i];
         if (i == 0)
             c.first_src = s;
-        hash_piece(&hs, s->name, strlen(s->name));
+        /* the file's own name, not the folder's path: the same rules compiled from another
+         * folder (or given as a relative or absolute path) keep their hash and alert ids */
+        const char *base = strrchr(s->name, '/');
+        base = base ? base + 1 : s->name;
+        hash_piece(&hs, base, strlen(base));
         hash_piece(&hs, s->text, s->len);
         rc = dn__lang_parse_file(s, &rs->arena, d, &tail);
         if (rc)

@@ -5,36 +5,20 @@
  *
  * Input: lines (split at '\n') fill, in order, reference, src_name, dst_name, purpose, channel,
  * dst_country, src, dst, attrs.wallet, attrs.note; the first byte also picks the event type
- * and the amount. Rules with entity functions need engine/state and are fuzzed after
- * integration; the state functions below are weak stubs that abort if ever reached.
+ * and the amount. Each scratch has its own real state store (tests/unit/lang_state.h): every
+ * role the event has is touched and observed before its rules run, as in the engine.
  */
 #include "dragnet/error.h"
 #include "dragnet/event.h"
 #include "dragnet/rules.h"
 #include "lang/lang.h"
 #include "lang/lang_internal.h"
+#include "../unit/lang_state.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-__attribute__((weak)) void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot,
-                                         int64_t now_ms, uint64_t cp_h, dn__agg_value *out)
-{
-    abort();
-}
-__attribute__((weak)) uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e,
-                                                       uint32_t slot, int64_t now_ms, uint64_t cp_h,
-                                                       dn_str *ids, uint32_t cap)
-{
-    abort();
-}
-__attribute__((weak)) uint32_t dn__state_hits(const dn__state *st, const dn__entity *e,
-                                              uint32_t rule, int64_t window_ms, int64_t now_ms)
-{
-    abort();
-}
 
 static const char rules[] =
     "version \"fuzz\"\nbase EUR\n"
@@ -66,6 +50,7 @@ static int load(void *ctx, const char *path, char **text, size_t *len)
 
 static dn_ruleset *rs;
 static dn__lang_scratch *on, *off;
+static dn__state *st_on, *st_off;
 
 static void setup(void)
 {
@@ -81,19 +66,27 @@ static void setup(void)
     dn_diags_free(d);
     if (dn__lang_scratch_new(rs, &on) || dn__lang_scratch_new(rs, &off))
         abort();
+    st_on = lst_new_capped(rs, 4096);
+    st_off = lst_new_capped(rs, 4096);
+    if (!st_on || !st_off)
+        abort();
     dn__lang_scratch_set_prefilter(on, true);
     dn__lang_scratch_set_prefilter(off, false);
 }
 
-static uint32_t eval(dn__lang_scratch *sc, const dn_event *ev)
+static uint32_t eval(dn__state *st, dn__lang_scratch *sc, const dn_event *ev)
 {
     uint32_t mask = 0;
-    dn__lang_event_begin(sc, ev, ev->amount_minor);
+    lst_begin(st, sc, ev, ev->amount_minor);
     for (int r = 0; r < DN__ROLE_COUNT; r++) {
         const dn__lang_hit *hits;
         uint32_t n;
-        (void)dn__lang_filters(sc, (dn__role)r);
-        dn__lang_eval(sc, (dn__role)r, NULL, NULL, NULL, &hits, &n);
+        dn__observation pre;
+        dn__entity *e = lst_observe(st, sc, ev, ev->amount_minor, (dn__role)r, &pre);
+        if (!e)
+            continue;
+        if (dn__lang_eval(sc, (dn__role)r, st, e, &pre, &hits, &n) != 0)
+            abort();
         for (uint32_t i = 0; i < n; i++) {
             mask |= 1u << (hits[i].rule + 8 * r);
             for (uint32_t k = 0; k < hits[i].because_count; k++)
@@ -144,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ev.attr_count = na;
     ev.device = (dn_str){"dev", 3};
     ev.ip = (dn_str){"1.2.3.4", 7};
-    if (eval(on, &ev) != eval(off, &ev))
+    if (eval(st_on, on, &ev) != eval(st_off, off, &ev))
         abort();
     return 0;
 }

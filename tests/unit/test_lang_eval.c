@@ -3,9 +3,9 @@
  * missing fields, attributes, builtins, folding (money conversion with rates, durations), regex
  * limits, prefilter on/off equivalence, because strings, the plan, disasm, summary and hash.
  *
- * Rules here use no entity function, so dn__lang_eval runs with st, e and pre NULL. The state
- * functions the VM links against are defined below as weak stubs that fail the test if called:
- * that proves such rules never touch state (the real ones replace them once engine/state lands).
+ * Rules here use no entity function. They still run as the engine runs them: against the real
+ * state store (lang_state.h), the role's entity touched and the event's fact observed first; and
+ * their plans are checked to ask state for no aggregate at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,32 +18,11 @@
 #include "dragnet/rules.h"
 #include "lang/lang.h"
 #include "lang/lang_internal.h"
+#include "lang_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-__attribute__((weak)) void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot,
-                                         int64_t now_ms, uint64_t cp_h, dn__agg_value *out)
-{
-    (void)st, (void)e, (void)slot, (void)now_ms, (void)cp_h, (void)out;
-    fail_msg("state read by a rule without aggregates");
-}
-__attribute__((weak)) uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e,
-                                                       uint32_t slot, int64_t now_ms, uint64_t cp_h,
-                                                       dn_str *ids, uint32_t cap)
-{
-    (void)st, (void)e, (void)slot, (void)now_ms, (void)cp_h, (void)ids, (void)cap;
-    fail_msg("state read by a rule without aggregates");
-    return 0;
-}
-__attribute__((weak)) uint32_t dn__state_hits(const dn__state *st, const dn__entity *e,
-                                              uint32_t rule, int64_t window_ms, int64_t now_ms)
-{
-    (void)st, (void)e, (void)rule, (void)window_ms, (void)now_ms;
-    fail_msg("state read by a rule without aggregates");
-    return 0;
-}
 
 #define HDR                                                                                        \
     "version \"t1\"\nbase EUR\nparam scam.hotspots = [\"KH\", \"MM\", \"LA\", \"PH\"]\n"           \
@@ -123,6 +102,16 @@ static dn_event base_event(void)
     return ev;
 }
 
+/* Touches role's entity of ev in st, observes its fact and evaluates (after lst_begin). */
+static void role_eval(dn__state *st, dn__lang_scratch *sc, const dn_event *ev, int64_t amount,
+                      dn__role role, const dn__lang_hit **hits, uint32_t *n)
+{
+    dn__observation pre;
+    dn__entity *e = lst_observe(st, sc, ev, amount, role, &pre);
+    assert_non_null(e);
+    assert_int_equal(dn__lang_eval(sc, role, st, e, &pre, hits, n), 0);
+}
+
 /* Compiles `when` into a src rule on every type and evaluates it; returns 1 fired, 0 not, -1
  * compile error. because (may be NULL) receives the because strings joined by " | ". */
 static int eval_when(const char *when, const dn_event *ev, int64_t amount, char *because,
@@ -135,12 +124,18 @@ static int eval_when(const char *when, const dn_event *ev, int64_t amount, char 
     dn_ruleset *rs = NULL;
     if (compile_src(src, &rs))
         return -1;
+    assert_int_equal(dn__ruleset_plans(rs)[DN__ENT_ACCOUNT].agg_count, 0);
     dn__lang_scratch *sc = NULL;
     assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
-    dn__lang_event_begin(sc, ev, amount);
+    dn__state *st = lst_new(rs);
+    assert_non_null(st);
+    lst_begin(st, sc, ev, amount);
+    dn__observation pre;
+    dn__entity *e = lst_observe(st, sc, ev, amount, DN__ROLE_SRC, &pre);
+    assert_non_null(e);
     const dn__lang_hit *hits = NULL;
     uint32_t n = 0;
-    assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n), 0);
+    assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, st, e, &pre, &hits, &n), 0);
     if (because && cap) {
         because[0] = '\0';
         size_t len = 0;
@@ -150,6 +145,7 @@ static int eval_when(const char *when, const dn_event *ev, int64_t amount, char 
     }
     dn__lang_event_end(sc);
     dn__lang_scratch_free(sc);
+    dn__state_free(st);
     dn_ruleset_release(rs);
     return n == 1;
 }
@@ -318,22 +314,26 @@ static void test_on_types_and_roles(void **state)
                      0);
     dn__lang_scratch *sc = NULL;
     assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    dn__state *st = lst_new(rs);
+    assert_non_null(st);
     dn_event ev = base_event();
-    dn__lang_event_begin(sc, &ev, 250000);
+    ev.device = (dn_str){"D1", 2};
+    lst_begin(st, sc, &ev, 250000);
     const dn__lang_hit *hits;
     uint32_t n;
-    dn__lang_eval(sc, DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n);
+    role_eval(st, sc, &ev, 250000, DN__ROLE_SRC, &hits, &n);
     assert_int_equal(n, 0); /* rule a is on login only */
-    dn__lang_eval(sc, DN__ROLE_DST, NULL, NULL, NULL, &hits, &n);
+    role_eval(st, sc, &ev, 250000, DN__ROLE_DST, &hits, &n);
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].rule, 1);
     assert_int_equal(hits[0].event_id_count, 1);
     assert_memory_equal(hits[0].event_ids[0].ptr, "e1", 2);
-    dn__lang_eval(sc, DN__ROLE_DEVICE, NULL, NULL, NULL, &hits, &n);
+    role_eval(st, sc, &ev, 250000, DN__ROLE_DEVICE, &hits, &n);
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].rule, 2);
     dn__lang_event_end(sc);
     dn__lang_scratch_free(sc);
+    dn__state_free(st);
     dn_ruleset_release(rs);
 }
 
@@ -385,10 +385,12 @@ static void test_regex_limit(void **state)
         dn__lang_scratch *sc = NULL;
         assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
         dn__lang_scratch_set_prefilter(sc, pf == 1);
-        dn__lang_event_begin(sc, &ev, 250000);
+        dn__state *store = lst_new(rs);
+        assert_non_null(store);
+        lst_begin(store, sc, &ev, 250000);
         const dn__lang_hit *hits;
         uint32_t n = 9;
-        assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n), 0);
+        role_eval(store, sc, &ev, 250000, DN__ROLE_SRC, &hits, &n);
         assert_int_equal(n, 0);
         dn__lang_stats st;
         dn__lang_stats_get(sc, &st);
@@ -401,6 +403,7 @@ static void test_regex_limit(void **state)
         }
         dn__lang_event_end(sc);
         dn__lang_scratch_free(sc);
+        dn__state_free(store);
     }
     dn_ruleset_release(rs);
 }
@@ -455,6 +458,9 @@ static void test_prefilter_equivalence(void **state)
     assert_int_equal(dn__lang_scratch_new(rs, &off), 0);
     dn__lang_scratch_set_prefilter(on, true);
     dn__lang_scratch_set_prefilter(off, false);
+    dn__state *sts[2] = {lst_new(rs), lst_new(rs)};
+    assert_non_null(sts[0]);
+    assert_non_null(sts[1]);
     uint32_t total = 0;
     for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
         for (int nm = 0; nm < 2; nm++) {
@@ -464,10 +470,10 @@ static void test_prefilter_equivalence(void **state)
             uint32_t mask[2] = {0, 0};
             dn__lang_scratch *scs[2] = {on, off};
             for (int k = 0; k < 2; k++) {
-                dn__lang_event_begin(scs[k], &ev, 250000);
+                lst_begin(sts[k], scs[k], &ev, 250000);
                 const dn__lang_hit *hits;
                 uint32_t n;
-                dn__lang_eval(scs[k], DN__ROLE_SRC, NULL, NULL, NULL, &hits, &n);
+                role_eval(sts[k], scs[k], &ev, 250000, DN__ROLE_SRC, &hits, &n);
                 for (uint32_t h = 0; h < n; h++)
                     mask[k] |= 1u << hits[h].rule;
                 dn__lang_event_end(scs[k]);
@@ -487,6 +493,8 @@ static void test_prefilter_equivalence(void **state)
     assert_int_equal(s_off.prefilter_skips, 0);
     dn__lang_scratch_free(on);
     dn__lang_scratch_free(off);
+    dn__state_free(sts[0]);
+    dn__state_free(sts[1]);
     dn_ruleset_release(rs);
 }
 

@@ -1,11 +1,12 @@
 /*
- * test_lang_vm.c - entity functions in the VM against a test-local fake of the three state
- * queries (dn__state_agg, dn__state_agg_event_ids, dn__state_hits): aggregate values and types,
- * avg rounding, event ids (current first, deduplicated, capped at 16), the observation
- * (new_counterparty, age, first_seen, since_last) and hits(), with their because strings.
+ * test_lang_vm.c - entity functions in the VM against the real state store: aggregate values and
+ * types, avg rounding, where-filters, pair aggregates, event ids (current first, deduplicated,
+ * capped at 16), the observation (new_counterparty, age, first_seen, since_last) and hits(),
+ * with their because strings.
  *
- * The fakes are weak: once engine/state is linked in, its definitions win and these tests should
- * move to an integration test with real state (see the report).
+ * Each test feeds a short history through state and the VM (lang_state.h does per event what
+ * engine/score does, hits recorded), then evaluates the last event for one role. Every expected
+ * value is worked out by hand from that history in the comments.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,45 +19,11 @@
 #include "dragnet/rules.h"
 #include "lang/lang.h"
 #include "lang/lang_internal.h"
+#include "lang_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- fake state ------------------------------------------------------------------------- */
-
-static dn__agg_value fake_vals[16];
-static const char *fake_ids[16][24];
-static uint32_t fake_id_count[16];
-static uint32_t fake_hits;
-static uint32_t agg_calls, hits_calls;
-static int64_t last_hits_window;
-
-__attribute__((weak)) void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot,
-                                         int64_t now_ms, uint64_t cp_h, dn__agg_value *out)
-{
-    (void)st, (void)e, (void)now_ms, (void)cp_h;
-    agg_calls++;
-    *out = fake_vals[slot];
-}
-__attribute__((weak)) uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e,
-                                                       uint32_t slot, int64_t now_ms, uint64_t cp_h,
-                                                       dn_str *ids, uint32_t cap)
-{
-    (void)st, (void)e, (void)now_ms, (void)cp_h;
-    uint32_t n = 0;
-    for (; n < fake_id_count[slot] && n < cap; n++)
-        ids[n] = (dn_str){fake_ids[slot][n], (uint32_t)strlen(fake_ids[slot][n])};
-    return n;
-}
-__attribute__((weak)) uint32_t dn__state_hits(const dn__state *st, const dn__entity *e,
-                                              uint32_t rule, int64_t window_ms, int64_t now_ms)
-{
-    (void)st, (void)e, (void)rule, (void)now_ms;
-    hits_calls++;
-    last_hits_window = window_ms;
-    return fake_hits;
-}
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -80,27 +47,78 @@ static dn_ruleset *compile(const char *src)
     return rs;
 }
 
-static dn_event event(void)
+#define MIN_MS  60000LL
+#define HOUR_MS 3600000LL
+#define DAY_MS  86400000LL
+
+/* A transfer of amount cents EUR from src to dst. The strings must outlive the event's use. */
+static dn_event transfer(const char *id, int64_t ts, const char *src, const char *dst,
+                         int64_t amount)
 {
     dn_event ev;
     dn_event_init(&ev);
-    ev.id = (dn_str){"e1", 2};
-    ev.ts_ms = TS;
+    ev.id = (dn_str){id, (uint32_t)strlen(id)};
+    ev.ts_ms = ts;
     ev.type = DN_EV_TRANSFER;
     ev.has_amount = true;
-    ev.amount_minor = 10000;
+    ev.amount_minor = amount;
     strcpy(ev.currency, "EUR");
-    ev.src = (dn_str){"A1", 2};
-    ev.dst = (dn_str){"B2", 2};
+    ev.src = (dn_str){src, (uint32_t)strlen(src)};
+    ev.dst = (dn_str){dst, (uint32_t)strlen(dst)};
     return ev;
 }
 
-static void reset_fake(void)
+typedef struct fixture {
+    dn_ruleset *rs;
+    dn__lang_scratch *sc;
+    dn__state *st;
+} fixture;
+
+static fixture fixture_new(dn_ruleset *rs)
 {
-    memset(fake_vals, 0, sizeof(fake_vals));
-    memset(fake_id_count, 0, sizeof(fake_id_count));
-    fake_hits = 0;
-    agg_calls = hits_calls = 0;
+    fixture f = {rs, NULL, lst_new(rs)};
+    assert_non_null(f.st);
+    assert_int_equal(dn__lang_scratch_new(rs, &f.sc), 0);
+    return f;
+}
+
+static void fixture_free(fixture *f)
+{
+    dn__lang_scratch_free(f->sc);
+    dn__state_free(f->st);
+    dn_ruleset_release(f->rs);
+}
+
+/* A whole earlier event: every role observed, evaluated, its hits recorded. */
+static void feed(fixture *f, const dn_event *ev)
+{
+    assert_true(lst_event(f->st, f->sc, f->rs, ev, ev->amount_minor) >= 0);
+}
+
+/* The event under test: begun, role's fact observed, role evaluated. End it with
+ * dn__lang_event_end. */
+static dn__entity *eval_last(fixture *f, const dn_event *ev, dn__role role,
+                             const dn__lang_hit **hits, uint32_t *n)
+{
+    lst_begin(f->st, f->sc, ev, ev->amount_minor);
+    dn__observation pre;
+    dn__entity *e = lst_observe(f->st, f->sc, ev, ev->amount_minor, role, &pre);
+    assert_non_null(e);
+    assert_int_equal(dn__lang_eval(f->sc, role, f->st, e, &pre, hits, n), 0);
+    return e;
+}
+
+static void assert_ids(const dn__lang_hit *h, const char *const *want, uint32_t count)
+{
+    if (h->event_id_count != count) {
+        for (uint32_t i = 0; i < h->event_id_count; i++)
+            fprintf(stderr, "id %u: %.*s\n", i, (int)h->event_ids[i].len, h->event_ids[i].ptr);
+    }
+    assert_int_equal(h->event_id_count, count);
+    for (uint32_t i = 0; i < count; i++) {
+        assert_int_equal(h->event_ids[i].len, strlen(want[i]));
+        assert_memory_equal(h->event_ids[i].ptr, want[i], strlen(want[i]));
+    }
 }
 
 static void join(const dn__lang_hit *h, char *buf, size_t cap)
@@ -112,134 +130,149 @@ static void join(const dn__lang_hit *h, char *buf, size_t cap)
                                 (int)h->because[i].len, h->because[i].ptr);
 }
 
-static int fake_st, fake_e; /* stand-ins: the fake never dereferences them */
-#define ST ((const dn__state *)&fake_st)
-#define EN ((const dn__entity *)&fake_e)
-
 /* ---- tests ------------------------------------------------------------------------------ */
+
+#define PASS_THROUGH                                                                               \
+    HDR "rule mule.pass_through \"d\" {\n on transfer\n for src\n"                                 \
+        " when   sum(in, 24h) >= $mule.min_inflow\n"                                               \
+        "    and sum(out, 24h) >= $mule.out_ratio * sum(in, 24h)\n"                                \
+        "    and distinct(counterparty, in, 7d) >= 3\n score 40\n}\n"
+
+/*
+ * A1 receives 1200.00 from P5 three days ago and 1350.00 from each of P1..P4 within the last 5
+ * hours, then sends `out` to B2 now. sum(in, 24h) = 4 x 1350.00 = 5400.00; distinct
+ * counterparties in 7d = 5; the ratio needs 0.8 x 5400.00 = 4320.00 out.
+ */
+static void pass_through_feed(fixture *f, int64_t out, const dn__lang_hit **hits, uint32_t *n)
+{
+    dn_event x0 = transfer("x0", TS - 3 * DAY_MS, "P5", "A1", 120000);
+    feed(f, &x0);
+    static const char *const ids[] = {"x1", "x2", "x3", "x4"};
+    static const char *const senders[] = {"P1", "P2", "P3", "P4"};
+    for (int i = 0; i < 4; i++) {
+        dn_event x = transfer(ids[i], TS - (5 - i) * HOUR_MS, senders[i], "A1", 135000);
+        feed(f, &x);
+    }
+    dn_event e1 = transfer("e1", TS, "A1", "B2", out);
+    eval_last(f, &e1, DN__ROLE_SRC, hits, n);
+}
 
 static void test_pass_through(void **state)
 {
     (void)state;
-    reset_fake();
-    dn_ruleset *rs = compile(HDR "rule mule.pass_through \"d\" {\n on transfer\n for src\n"
-                                 " when   sum(in, 24h) >= $mule.min_inflow\n"
-                                 "    and sum(out, 24h) >= $mule.out_ratio * sum(in, 24h)\n"
-                                 "    and distinct(counterparty, in, 7d) >= 3\n score 40\n}\n");
-    const dn__state_plan *pl = &dn__ruleset_plans(rs)[DN__ENT_ACCOUNT];
+    fixture f = fixture_new(compile(PASS_THROUGH));
+    const dn__state_plan *pl = &dn__ruleset_plans(f.rs)[DN__ENT_ACCOUNT];
     assert_int_equal(pl->agg_count, 3);
     /* slots in order of first use by the checker: sum in, sum out, distinct */
-    fake_vals[0] = (dn__agg_value){.i = 540000};
-    fake_vals[1] = (dn__agg_value){.i = 450000};
-    fake_vals[2] = (dn__agg_value){.i = 5};
-    fake_ids[0][0] = "x1";
-    fake_ids[0][1] = "x2";
-    fake_id_count[0] = 2;
-    fake_ids[1][0] = "x2";
-    fake_ids[1][1] = "x3";
-    fake_id_count[1] = 2;
-    fake_ids[2][0] = "e1";
-    fake_ids[2][1] = "x4";
-    fake_id_count[2] = 2;
-    dn__lang_scratch *sc = NULL;
-    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
-    dn_event ev = event();
-    dn__lang_event_begin(sc, &ev, 10000);
-    dn__observation pre = {.first_seen_ms = TS, .opened_ms = TS};
+    assert_int_equal(pl->aggs[0].kind, DN__AGG_SUM);
+    assert_int_equal(pl->aggs[0].dir, DN__DIR_IN);
+    assert_int_equal(pl->aggs[1].dir, DN__DIR_OUT);
+    assert_int_equal(pl->aggs[2].kind, DN__AGG_DISTINCT);
     const dn__lang_hit *hits;
     uint32_t n;
-    assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, ST, EN, &pre, &hits, &n), 0);
+    pass_through_feed(&f, 450000, &hits, &n);
     assert_int_equal(n, 1);
     char b[1024];
     join(&hits[0], b, sizeof(b));
     assert_string_equal(b, "sum(in, 24h) = 5400.00 EUR >= 2000.00 EUR | sum(out, 24h) = "
                            "4500.00 EUR >= 4320.00 EUR | distinct(counterparty, in, 7d) = 5 >= 3");
-    assert_int_equal(hits[0].event_id_count, 5);
-    const char *want[] = {"e1", "x1", "x2", "x3", "x4"};
-    for (int i = 0; i < 5; i++) {
-        assert_int_equal(hits[0].event_ids[i].len, 2);
-        assert_memory_equal(hits[0].event_ids[i].ptr, want[i], 2);
-    }
-    /* below the ratio: no hit */
-    fake_vals[1] = (dn__agg_value){.i = 400000};
-    assert_int_equal(dn__lang_eval(sc, DN__ROLE_SRC, ST, EN, &pre, &hits, &n), 0);
-    assert_int_equal(n, 0);
+    /* e1, then sum(in)'s events newest first, then distinct's newest event per sender (x0 is
+     * the only new one); sum(out) holds only e1 */
+    static const char *const want[] = {"e1", "x4", "x3", "x2", "x1", "x0"};
+    assert_ids(&hits[0], want, 6);
     /* not for dst */
-    assert_int_equal(dn__lang_eval(sc, DN__ROLE_DST, ST, EN, &pre, &hits, &n), 0);
+    dn__observation pre;
+    dn_event e1 = transfer("e1", TS, "A1", "B2", 450000);
+    dn__entity *b2 = lst_observe(f.st, f.sc, &e1, 450000, DN__ROLE_DST, &pre);
+    assert_non_null(b2);
+    assert_int_equal(dn__lang_eval(f.sc, DN__ROLE_DST, f.st, b2, &pre, &hits, &n), 0);
     assert_int_equal(n, 0);
-    dn__lang_event_end(sc);
-    dn__lang_scratch_free(sc);
-    dn_ruleset_release(rs);
+    dn__lang_event_end(f.sc);
+    fixture_free(&f);
 }
 
+/* The same history with 4000.00 out: below 4320.00, no hit. */
+static void test_pass_through_below_ratio(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(compile(PASS_THROUGH));
+    const dn__lang_hit *hits;
+    uint32_t n = 9;
+    pass_through_feed(&f, 400000, &hits, &n);
+    assert_int_equal(n, 0);
+    dn__lang_event_end(f.sc);
+    fixture_free(&f);
+}
+
+/* 29 senders pay B2 within a minute, then A1 does: count(in, 1h) = 30. The ids are e1, then the
+ * slot's newest first (id28, id27, ...), capped at 16: the 16th is id14. */
 static void test_ids_capped(void **state)
 {
     (void)state;
-    reset_fake();
-    static char names[24][8];
-    for (int i = 0; i < 24; i++) {
-        snprintf(names[i], sizeof(names[i]), "id%02d", i);
-        fake_ids[0][i] = names[i];
-    }
-    fake_id_count[0] = 24;
-    fake_vals[0] = (dn__agg_value){.i = 30};
-    dn_ruleset *rs =
+    fixture f = fixture_new(
         compile(HDR "rule r \"d\" {\n on transfer\n for dst\n when count(in, 1h) > 20\n "
-                    "score 1\n}\n");
-    dn__lang_scratch *sc = NULL;
-    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
-    dn_event ev = event();
-    dn__lang_event_begin(sc, &ev, 10000);
-    dn__observation pre = {0};
+                    "score 1\n}\n"));
+    static char names[29][8], senders[29][8];
+    for (int i = 0; i < 29; i++) {
+        snprintf(names[i], sizeof(names[i]), "id%02d", i);
+        snprintf(senders[i], sizeof(senders[i]), "S%02d", i);
+        dn_event x = transfer(names[i], TS - (29 - i) * 1000, senders[i], "B2", 100);
+        feed(&f, &x);
+    }
+    dn_event e1 = transfer("e1", TS, "A1", "B2", 10000);
     const dn__lang_hit *hits;
     uint32_t n;
-    dn__lang_eval(sc, DN__ROLE_DST, ST, EN, &pre, &hits, &n);
+    eval_last(&f, &e1, DN__ROLE_DST, &hits, &n);
     assert_int_equal(n, 1);
-    assert_int_equal(hits[0].event_id_count, 16);
-    assert_memory_equal(hits[0].event_ids[0].ptr, "e1", 2);
-    assert_memory_equal(hits[0].event_ids[15].ptr, "id14", 4);
+    static const char *const want[] = {"e1",   "id28", "id27", "id26", "id25", "id24",
+                                       "id23", "id22", "id21", "id20", "id19", "id18",
+                                       "id17", "id16", "id15", "id14"};
+    assert_ids(&hits[0], want, 16);
     char b[256];
     join(&hits[0], b, sizeof(b));
     assert_string_equal(b, "count(in, 1h) = 30 > 20");
-    dn__lang_event_end(sc);
-    dn__lang_scratch_free(sc);
-    dn_ruleset_release(rs);
+    dn__lang_event_end(f.sc);
+    fixture_free(&f);
 }
 
+/*
+ * A1 pays C1 10.01 an hour ago, receives 3.00 from D1, then pays B2 10.00 now.
+ * avg(out, 7d) = (1001 + 1000) / 2 = 1000.5 cents, shown rounded half away from zero: 10.01;
+ * pair_* with B2 see only e1 (the current event is in every window); the where-filter leaves
+ * D1's 3.00 out of min(any): 10.00, not 3.00.
+ */
 static void test_avg_pair_and_where(void **state)
 {
     (void)state;
-    reset_fake();
-    dn_ruleset *rs = compile(
+    fixture f = fixture_new(compile(
         HDR "rule r \"d\" {\n on transfer\n for src\n when avg(out, 7d) > 10.00 EUR and "
-            "pair_count(30d) == 0 and pair_sum(30d) == 0 EUR and max(out, 7d, where amount > 5 "
-            "EUR) > 1 EUR and min(any, 7d, where amount > 5 EUR) < 1000 EUR\n score 1\n}\n");
-    const dn__state_plan *pl = &dn__ruleset_plans(rs)[DN__ENT_ACCOUNT];
+            "pair_count(30d) == 1 and pair_sum(30d) == 10.00 EUR and max(out, 7d, where amount > "
+            "5 EUR) > 1 EUR and min(any, 7d, where amount > 5 EUR) < 1000 EUR\n score 1\n}\n"));
+    const dn__state_plan *pl = &dn__ruleset_plans(f.rs)[DN__ENT_ACCOUNT];
     assert_int_equal(pl->agg_count, 5);
     assert_int_equal(pl->filter_count, 1); /* the same where twice: one bit */
     assert_int_equal(pl->aggs[3].filter, 0);
     assert_int_equal(pl->aggs[4].filter, 0);
-    assert_int_equal(pl->retention_ms, 30 * 86400000LL);
-    fake_vals[0] = (dn__agg_value){.is_double = true, .d = 1000.5}; /* 10.005 EUR -> 10.01 */
-    fake_vals[3] = (dn__agg_value){.i = 500};
-    fake_vals[4] = (dn__agg_value){.i = 600};
-    dn__lang_scratch *sc = NULL;
-    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
-    dn_event ev = event();
-    dn__lang_event_begin(sc, &ev, 10000);
-    assert_int_equal(dn__lang_filters(sc, DN__ROLE_SRC), 1);
-    dn__observation pre = {0};
+    assert_int_equal(pl->retention_ms, 30 * DAY_MS);
+    dn_event x1 = transfer("x1", TS - HOUR_MS, "A1", "C1", 1001);
+    dn_event x2 = transfer("x2", TS - 30 * MIN_MS, "D1", "A1", 300);
+    dn_event e1 = transfer("e1", TS, "A1", "B2", 1000);
+    feed(&f, &x1);
+    feed(&f, &x2);
     const dn__lang_hit *hits;
     uint32_t n;
-    dn__lang_eval(sc, DN__ROLE_SRC, ST, EN, &pre, &hits, &n);
+    eval_last(&f, &e1, DN__ROLE_SRC, &hits, &n);
+    assert_int_equal(dn__lang_filters(f.sc, DN__ROLE_SRC), 1);
     assert_int_equal(n, 1);
     char b[1024];
     join(&hits[0], b, sizeof(b));
     assert_non_null(strstr(b, "avg(out, 7d) = 10.01 EUR > 10.00 EUR"));
-    assert_non_null(strstr(b, "pair_count(30d) = 0 == 0"));
-    dn__lang_event_end(sc);
-    dn__lang_scratch_free(sc);
-    dn_ruleset_release(rs);
+    assert_non_null(strstr(b, "pair_count(30d) = 1 == 1"));
+    assert_non_null(strstr(b, "pair_sum(30d) = 10.00 EUR == 10.00 EUR"));
+    assert_non_null(strstr(b, "= 10.01 EUR > 1.00 EUR"));
+    assert_non_null(strstr(b, "= 10.00 EUR < 1000.00 EUR"));
+    dn__lang_event_end(f.sc);
+    fixture_free(&f);
 }
 
 /* found by fuzz_rules_parse: `memory` may name a duration param, declared before or after it */
@@ -254,53 +287,74 @@ static void test_memory_param(void **state)
     dn_ruleset_release(rs);
 }
 
+/*
+ * A1 (opened 3d 4h before TS, said only on its first event) pays C1 at TS-1h, C2 at TS-30m, C3
+ * at TS-10m, then B2 at TS. `first` needs first_seen < now, so it fires from the second event
+ * on: at TS-30m, TS-10m and TS. At TS `again` sees since_last(out) = 10m and two earlier hits of
+ * `first` in 7d, while `recent` sees only one in 15m (TS-10m) and `never` has no inflow at all.
+ */
 static void test_observation_and_hits(void **state)
 {
     (void)state;
-    reset_fake();
-    dn_ruleset *rs = compile(
+    fixture f = fixture_new(compile(
         HDR "rule first \"d\" {\n on transfer\n for src\n when new_counterparty and age < 30d "
             "and first_seen < now\n score 1\n}\n"
             "rule again \"d\" {\n on transfer\n for src\n when since_last(out) < 1h and "
             "hits(first, 7d) >= 2\n score 1\n}\n"
             "rule never \"d\" {\n on transfer\n for src\n when since_last(in) < 100w or "
-            "since_last(in) >= 0s\n score 1\n}\n");
-    assert_int_equal(dn__ruleset_plans(rs)[DN__ENT_ACCOUNT].counterparty_memory_ms,
-                     90 * 86400000LL);
-    assert_int_equal(dn__ruleset_plans(rs)[DN__ENT_ACCOUNT].retention_ms, 7 * 86400000LL);
-    dn__lang_scratch *sc = NULL;
-    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
-    dn_event ev = event();
-    dn__lang_event_begin(sc, &ev, 10000);
-    dn__observation pre = {.is_new_counterparty = true,
-                           .first_seen_ms = TS - 3600000,
-                           .opened_ms = TS - (3 * 86400000LL + 4 * 3600000LL),
-                           .last_ms = {INT64_MIN, INT64_MIN, TS - 600000, TS - 600000}};
-    fake_hits = 2;
+            "since_last(in) >= 0s\n score 1\n}\n"
+            "rule recent \"d\" {\n on transfer\n for src\n when hits(first, 15m) >= 2\n "
+            "score 1\n}\n"));
+    const dn__state_plan *pl = &dn__ruleset_plans(f.rs)[DN__ENT_ACCOUNT];
+    assert_int_equal(pl->counterparty_memory_ms, 90 * DAY_MS);
+    assert_int_equal(pl->retention_ms, 7 * DAY_MS);
+    assert_int_equal(pl->agg_count, 0); /* no aggregate: observation and hits only */
+    dn_event h1 = transfer("h1", TS - HOUR_MS, "A1", "C1", 100);
+    h1.customer.is_present = true;
+    h1.customer.has_opened = true;
+    h1.customer.opened_ms = TS - (3 * DAY_MS + 4 * HOUR_MS);
+    dn_event h2 = transfer("h2", TS - 30 * MIN_MS, "A1", "C2", 100);
+    dn_event h3 = transfer("h3", TS - 10 * MIN_MS, "A1", "C3", 100);
+    assert_int_equal(lst_event(f.st, f.sc, f.rs, &h1, 100), 0);
+    assert_int_equal(lst_event(f.st, f.sc, f.rs, &h2, 100), 1 << 0);
+    assert_int_equal(lst_event(f.st, f.sc, f.rs, &h3, 100), 1 << 0);
+    dn_event e1 = transfer("e1", TS, "A1", "B2", 100);
     const dn__lang_hit *hits;
     uint32_t n;
-    dn__lang_eval(sc, DN__ROLE_SRC, ST, EN, &pre, &hits, &n);
+    dn__entity *a1 = eval_last(&f, &e1, DN__ROLE_SRC, &hits, &n);
     assert_int_equal(n, 2);
     char b[1024];
+    assert_int_equal(hits[0].rule, 0);
     join(&hits[0], b, sizeof(b));
     assert_string_equal(b, "new_counterparty = true | age = 3d 4h < 30d | first_seen = "
                            "2023-11-14T21:13:20Z < 2023-11-14T22:13:20Z");
     assert_int_equal(hits[0].event_id_count, 1); /* no aggregate read: the event only */
+    assert_int_equal(hits[1].rule, 1);
     join(&hits[1], b, sizeof(b));
     assert_string_equal(b, "since_last(out) = 10m < 1h | hits(first, 7d) = 2 >= 2");
-    assert_int_equal(last_hits_window, 7 * 86400000LL);
-    assert_int_equal(agg_calls, 0);
-    dn__lang_event_end(sc);
-    dn__lang_scratch_free(sc);
-    dn_ruleset_release(rs);
+    assert_int_equal(lst_record(f.st, f.rs, a1, TS, hits, n), 0);
+    dn__lang_event_end(f.sc);
+    /* C1 again a minute later: not a new counterparty; `first` has hit at TS-30m, TS-10m and TS,
+     * two of them within 15m */
+    dn_event e2 = transfer("e2", TS + MIN_MS, "A1", "C1", 100);
+    eval_last(&f, &e2, DN__ROLE_SRC, &hits, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[0].rule, 1);
+    join(&hits[0], b, sizeof(b));
+    assert_string_equal(b, "since_last(out) = 1m < 1h | hits(first, 7d) = 3 >= 2");
+    assert_int_equal(hits[1].rule, 3);
+    join(&hits[1], b, sizeof(b));
+    assert_string_equal(b, "hits(first, 15m) = 2 >= 2");
+    dn__lang_event_end(f.sc);
+    fixture_free(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pass_through),         cmocka_unit_test(test_ids_capped),
-        cmocka_unit_test(test_avg_pair_and_where),   cmocka_unit_test(test_memory_param),
-        cmocka_unit_test(test_observation_and_hits),
+        cmocka_unit_test(test_pass_through), cmocka_unit_test(test_pass_through_below_ratio),
+        cmocka_unit_test(test_ids_capped),   cmocka_unit_test(test_avg_pair_and_where),
+        cmocka_unit_test(test_memory_param), cmocka_unit_test(test_observation_and_hits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

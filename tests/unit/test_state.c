@@ -361,32 +361,49 @@ static void test_hits_earlier_only(void **state)
     assert_int_equal(dn__state_hit_score(st, e, rules, 2, DAY_MS, T0), 10); /* but scored */
     e = put(st, "A", fact(T0 + HOUR_MS, DN__DIR_OUT, 1, "x", "2"), NULL);
     assert_int_equal(dn__state_hits(st, e, 3, DAY_MS, T0 + HOUR_MS), 1);
-    assert_int_equal(dn__state_record_hit(st, e, 3, T0 + HOUR_MS, 10), 0);
+    assert_int_equal(dn__state_record_hit(st, e, 3, T0 + HOUR_MS, 12), 0);
     assert_int_equal(dn__state_record_hit(st, e, 5, T0 + HOUR_MS, 7), 0);
     assert_int_equal(dn__state_hits(st, e, 3, DAY_MS, T0 + HOUR_MS), 1);
     assert_int_equal(dn__state_hits(st, e, 5, DAY_MS, T0 + HOUR_MS), 0);
-    assert_int_equal(dn__state_hit_score(st, e, rules, 2, DAY_MS, T0 + HOUR_MS), 27);
-    assert_int_equal(dn__state_hit_score(st, e, rules, 1, DAY_MS, T0 + HOUR_MS), 20);
+    /* each rule once, with its newest hit's score: 12 + 7, not 10 + 12 + 7 */
+    assert_int_equal(dn__state_hit_score(st, e, rules, 2, DAY_MS, T0 + HOUR_MS), 19);
+    assert_int_equal(dn__state_hit_score(st, e, rules, 1, DAY_MS, T0 + HOUR_MS), 12);
+    assert_int_equal(dn__state_hit_score(st, e, rules + 1, 1, DAY_MS, T0 + HOUR_MS), 7);
     e = put(st, "A", fact(T0 + DAY_MS, DN__DIR_OUT, 1, "x", "3"), NULL);
-    assert_int_equal(dn__state_hits(st, e, 3, DAY_MS, T0 + DAY_MS), 1); /* T0's is 24h old */
+    assert_int_equal(dn__state_hits(st, e, 3, DAY_MS, T0 + DAY_MS), 1);     /* T0's is 24h old */
+    assert_int_equal(dn__state_hits(st, e, 3, 2 * DAY_MS, T0 + DAY_MS), 2); /* hits() counts all */
     assert_int_equal(dn__state_hits(st, e, 5, DAY_MS, T0 + DAY_MS), 1);
-    assert_int_equal(dn__state_hit_score(st, e, rules, 2, DAY_MS, T0 + DAY_MS), 17);
-    assert_int_equal(dn__state_hit_score(st, e, rules, 2, 2 * DAY_MS, T0 + DAY_MS), 27);
+    assert_int_equal(dn__state_hit_score(st, e, rules, 2, DAY_MS, T0 + DAY_MS), 19);
+    assert_int_equal(dn__state_hit_score(st, e, rules, 2, 2 * DAY_MS, T0 + DAY_MS), 19);
+    /* a window holding only the oldest hit of rule 3 is not reachable: the newest one counts */
+    assert_int_equal(dn__state_hit_score(st, e, rules, 2, HOUR_MS, T0 + DAY_MS), 0);
     assert_int_equal(dn__state_record_hit(st, e, 8, T0, 1), DN_EINVAL); /* rule_count is 8 */
-    /* notes come back oldest first, capped at the newest */
+    /* the newest hit of each rule, oldest first; a newer, lower score replaces the older one */
     const char note[] = "because";
     assert_int_equal(dn__state_record_hit_note(st, e, 5, T0 + DAY_MS, 4, note, sizeof(note)), 0);
-    dn__hit_view v[2];
-    assert_int_equal(dn__state_hit_list(st, e, rules, 2, 2 * DAY_MS, T0 + DAY_MS, v, 2), 2);
-    assert_int_equal(v[0].rule, 5);
-    assert_int_equal(v[0].score, 7);
+    assert_int_equal(dn__state_hit_score(st, e, rules, 2, 2 * DAY_MS, T0 + DAY_MS), 16);
+    dn__hit_view v[3];
+    assert_int_equal(dn__state_hit_list(st, e, rules, 2, 2 * DAY_MS, T0 + DAY_MS, v, 3), 2);
+    assert_int_equal(v[0].rule, 3);
+    assert_int_equal(v[0].score, 12);
+    assert_int_equal(v[0].ts_ms, T0 + HOUR_MS);
     assert_null(v[0].note);
+    assert_int_equal(v[1].rule, 5);
     assert_int_equal(v[1].score, 4);
+    assert_int_equal(v[1].ts_ms, T0 + DAY_MS);
     assert_int_equal(v[1].note_len, sizeof(note));
     assert_memory_equal(v[1].note, note, sizeof(note));
+    /* capped: the newest */
+    assert_int_equal(dn__state_hit_list(st, e, rules, 2, 2 * DAY_MS, T0 + DAY_MS, v, 1), 1);
+    assert_int_equal(v[0].rule, 5);
+    assert_int_equal(v[0].score, 4);
+    /* only the rules asked for */
+    assert_int_equal(dn__state_hit_list(st, e, rules, 1, 2 * DAY_MS, T0 + DAY_MS, v, 3), 1);
+    assert_int_equal(v[0].rule, 3);
     /* hits leave with the retention */
     e = put(st, "A", fact(T0 + 30 * DAY_MS, DN__DIR_OUT, 1, "x", "4"), NULL);
     assert_int_equal(dn__state_hit_score(st, e, rules, 2, 365 * DAY_MS, T0 + 30 * DAY_MS), 0);
+    assert_int_equal(dn__state_hit_list(st, e, rules, 2, 365 * DAY_MS, T0 + 30 * DAY_MS, v, 3), 0);
 }
 
 static void test_lru_eviction(void **state)
@@ -557,10 +574,17 @@ static void test_limits(void **state)
     assert_int_equal(dn__state_agg_event_ids(st, e, 0, T0 + 1, 0, ids, 4), 2);
     assert_int_equal(ids[0].len, 0);
     assert_int_equal(ids[1].len, DN_ID_MAX_LEN);
+    /* the hit log keeps the newest 4: rule 2's hit is pushed out by ten hits of rule 1 */
+    assert_int_equal(dn__state_record_hit(st, e, 2, T0 + 1, 100), 0);
+    uint32_t both[] = {1, 2};
+    assert_int_equal(dn__state_hit_score(st, e, both, 2, DAY_MS, T0 + 1), 100);
     for (int i = 0; i < 10; i++)
-        assert_int_equal(dn__state_record_hit(st, e, 1, T0 + 1, 1), 0);
-    uint32_t rule = 1;
-    assert_int_equal(dn__state_hit_score(st, e, &rule, 1, DAY_MS, T0 + 1), 4);
+        assert_int_equal(dn__state_record_hit(st, e, 1, T0 + 1, 1 + i), 0);
+    assert_int_equal(dn__state_hit_score(st, e, both, 2, DAY_MS, T0 + 1), 10);
+    dn__hit_view v[4];
+    assert_int_equal(dn__state_hit_list(st, e, both, 2, DAY_MS, T0 + 1, v, 4), 1);
+    assert_int_equal(v[0].rule, 1);
+    assert_int_equal(v[0].score, 10);
     dn__entity *empty = NULL;
     assert_int_equal(dn__state_touch(st, DN__ENT_IP, (dn_str){NULL, 0}, &empty), 0);
     assert_int_equal(dn__entity_id(empty).len, 0);

@@ -1,7 +1,20 @@
 /*
- * test_engine_fake.c - the engine pipeline (engine/score) end to end against the fake rule set
- * of fake_lang.c: roles and facts, shadow rules, typology scores, alert, alert_update and
- * suppression, explanations, unknown currency, reordering, late events, determinism, stats.
+ * test_engine.c - the engine pipeline (engine/score) end to end with the real compiler, VM and
+ * state: roles and facts, shadow rules, typology scores (each rule once per window), alert,
+ * alert_update only when the score rises, suppression, explanations, unknown currency,
+ * reordering, late events, determinism, stats.
+ *
+ * The rule set is written to a temporary folder by the group setup and compiled with
+ * dn_ruleset_compile, as the command line does:
+ *
+ *   rule 0 mule.big_in     for dst: sum(in, 24h) >= 1000 EUR                score 40
+ *   rule 1 mule.fan_in     for dst: distinct(counterparty, in, 7d) >= 3     score 30
+ *   rule 2 scam.big_out    for src: amount >= 500 EUR                       score 10, shadow
+ *   rule 3 dev.shared      for device: distinct(account, any, 7d) >= 2      score 20
+ *   rule 4 mule.again      for dst: hits(mule.big_in, 7d) >= 1              score 5
+ *   typology money_mule: rules 0 1 4, window 7d, threshold 60, suppress 24h, review 40, block 80
+ *   typology shared_device: rule 3, window 7d, threshold 20, suppress 1h, no verdicts
+ *   rates.csv: GBP 1.17
  */
 #include "dragnet/engine.h"
 #include "dragnet/error.h"
@@ -14,10 +27,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-dn_ruleset *dn__fake_ruleset(void);
+static const char rules_text[] =
+    "version \"t\"\nbase EUR\n"
+    "rule mule.big_in \"Large inflow in a day\" {\n on transfer\n for dst\n"
+    " when sum(in, 24h) >= 1000 EUR\n score 40\n}\n"
+    "rule mule.fan_in \"Money from many senders\" {\n on transfer\n for dst\n"
+    " when distinct(counterparty, in, 7d) >= 3\n score 30\n}\n"
+    "rule scam.big_out \"Large payment out\" {\n on transfer\n for src\n"
+    " when amount >= 500 EUR\n score 10\n mode shadow\n}\n"
+    "rule dev.shared \"Device used by several accounts\" {\n on transfer\n for device\n"
+    " when distinct(account, any, 7d) >= 2\n score 20\n}\n"
+    "rule mule.again \"Large inflows again\" {\n on transfer\n for dst\n"
+    " when hits(mule.big_in, 7d) >= 1\n score 5\n}\n"
+    "typology money_mule \"Account used to receive and pass on illicit funds\" {\n"
+    " rules mule.big_in, mule.fan_in, mule.again\n window 7d\n threshold 60\n severity high\n"
+    " suppress 24h\n review 40\n block 80\n}\n"
+    "typology shared_device \"One device, many accounts\" {\n rules dev.shared\n window 7d\n"
+    " threshold 20\n suppress 1h\n}\n";
+
+static dn_ruleset *the_rules;
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dn_test_engine_XXXXXX";
+    if (!mkdtemp(dir))
+        return -1;
+    write_text(dir, "t.rules", rules_text);
+    write_text(dir, "rates.csv", "currency,rate_to_base\nGBP,1.17\n");
+    dn_diags *d = NULL;
+    int rc = dn_ruleset_compile(dir, &d, &the_rules);
+    if (rc)
+        dn_diags_print(d, stderr);
+    dn_diags_free(d);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return rc == 0 && system(cmd) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    dn_ruleset_release(the_rules);
+    return 0;
+}
 
 #define T0      1795811551000LL
 #define HOUR_MS 3600000LL
@@ -81,7 +148,7 @@ static dn_engine *make(int64_t lateness, sink *s)
     cfg.on_alert = on_alert;
     cfg.on_alert_ud = s;
     dn_engine *e = NULL;
-    assert_int_equal(dn_engine_new(dn__fake_ruleset(), &cfg, &e), 0);
+    assert_int_equal(dn_engine_new(the_rules, &cfg, &e), 0);
     return e;
 }
 
@@ -117,6 +184,8 @@ static const ev_spec mule_feed[] = {
     {"e4", T0 + 3 * HOUR_MS, "s1", "M", NULL, 20000, NULL},  /* big_in again + mule.again */
     {"e5", T0 + 30 * HOUR_MS, "s4", "M", NULL, 150000, NULL},
 };
+/* Between e4 and e5: the same three rules fire again, nothing new to report. */
+static const ev_spec mule_repeat = {"e4b", T0 + 4 * HOUR_MS, "s2", "M", NULL, 1000, NULL};
 
 static void test_mule_alert_update_and_suppression(void **state)
 {
@@ -150,29 +219,46 @@ static void test_mule_alert_update_and_suppression(void **state)
     snprintf(alert_id, sizeof(alert_id), "%s", id);
     json_decref(j);
 
-    /* e4 within 24h: an update of the same alert: e3's 40 + 30, then big_in 40 + fan_in 30 +
-     * again 5 */
+    /* e4 within 24h: big_in and fan_in fire again (each still counted once) and mule.again is
+     * new: 40 + 30 + 5 = 75 > 70, an update of the same alert with the newest hit per rule */
     submit(e, &mule_feed[3]);
     assert_int_equal(s.count, 2);
     j = parse(s.lines[1]);
     assert_string_equal(jstr(j, "kind"), "alert_update");
     assert_string_equal(jstr(j, "alert_id"), alert_id);
-    assert_int_equal(json_integer_value(json_object_get(j, "score")), 145);
-    assert_string_equal(jstr(j, "verdict"), "block");
-    assert_int_equal(json_array_size(json_object_get(j, "rules")), 5);
+    assert_int_equal(json_integer_value(json_object_get(j, "score")), 75);
+    assert_string_equal(jstr(j, "verdict"), "review");
+    rules = json_object_get(j, "rules");
+    assert_int_equal(json_array_size(rules), 3);
+    assert_string_equal(jstr(json_array_get(rules, 0), "id"), "mule.big_in");
+    assert_string_equal(jstr(json_array_get(rules, 1), "id"), "mule.fan_in");
+    assert_string_equal(jstr(json_array_get(rules, 2), "id"), "mule.again");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(json_array_get(rules, 2), "because"), 0)),
+        "hits(mule.big_in, 7d) = 1 >= 1");
     json_decref(j);
+
+    /* e4b: big_in, fan_in and again fire once more, the score stays 75: no update */
+    submit(e, &mule_repeat);
+    assert_int_equal(s.count, 2);
 
     /* e5 after the suppression window: a new alert with a new id */
     submit(e, &mule_feed[4]);
     assert_int_equal(s.count, 3);
     j = parse(s.lines[2]);
+    /* sum(in, 24h) at T0+30h holds e5 alone (1500.00); 4 senders in 7d; big_in hit before */
     assert_string_equal(jstr(j, "kind"), "alert");
     assert_string_not_equal(jstr(j, "alert_id"), alert_id);
+    assert_string_equal(jstr(j, "event"), "e5");
+    assert_int_equal(json_integer_value(json_object_get(j, "score")), 75);
+    r0 = json_array_get(json_object_get(j, "rules"), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r0, "because"), 0)),
+                        "sum(in, 24h) = 1500.00 EUR >= 1000.00 EUR");
     json_decref(j);
 
     dn_engine_stats st;
     dn_engine_stats_get(e, &st);
-    assert_int_equal(st.events_scored, 5);
+    assert_int_equal(st.events_scored, 6);
     assert_int_equal(st.alerts, 2);
     assert_int_equal(st.alert_updates, 1);
     assert_int_equal(st.state.entities, 5); /* s1..s4, M */
@@ -180,7 +266,11 @@ static void test_mule_alert_update_and_suppression(void **state)
     assert_int_equal(dn_engine_rule_count(e), 5);
     assert_int_equal(dn_engine_rule_stats_get(e, 0, &rs), 0);
     assert_string_equal(rs.id, "mule.big_in");
-    assert_int_equal(rs.hits, 3); /* e3, e4, e5 */
+    assert_int_equal(rs.hits, 4); /* e3, e4, e4b, e5 */
+    assert_int_equal(dn_engine_rule_stats_get(e, 2, &rs), 0);
+    assert_string_equal(rs.id, "scam.big_out");
+    assert_true(rs.is_shadow);
+    assert_int_equal(rs.hits, 1); /* s4's 1500.00 */
     assert_int_equal(dn_engine_rule_stats_get(e, 5, &rs), DN_EINVAL);
     dn_engine_typology_stats ts;
     assert_int_equal(dn_engine_typology_stats_get(e, 0, &ts), 0);
@@ -344,7 +434,7 @@ static void run_feed(rnd_ev *evs, size_t n, int64_t lateness, big_sink *out, uin
     cfg.on_alert_ud = out;
     cfg.state.max_entities = 20; /* eviction on the way, the same in both orders */
     dn_engine *e = NULL;
-    assert_int_equal(dn_engine_new(dn__fake_ruleset(), &cfg, &e), 0);
+    assert_int_equal(dn_engine_new(the_rules, &cfg, &e), 0);
     for (size_t i = 0; i < n; i++) {
         evs[i].spec.id = evs[i].id;
         evs[i].spec.src = evs[i].src;
@@ -413,5 +503,5 @@ int main(void)
         cmocka_unit_test(test_late_event_counted),
         cmocka_unit_test(test_random_feed_reordered),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

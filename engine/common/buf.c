@@ -75,8 +75,7 @@ int dn__buf_printf(dn__buf *b, const char *fmt, ...)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t dn__utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     size_t len;
@@ -149,7 +148,7 @@ int dn__buf_json_str(dn__buf *b, const char *s, size_t len)
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 rc = dn__buf_append(b, esc, 6);
             } else {
-                size_t n = utf8_seq(p + i, len - i);
+                size_t n = dn__utf8_seq_len(p + i, len - i);
                 if (n == 0) {
                     rc = dn__buf_append(b, "\xef\xbf\xbd", 3);
                     n = 1;

@@ -27,6 +27,9 @@ int dn__buf_append(dn__buf *b, const void *data, size_t len);
 int dn__buf_putc(dn__buf *b, char c);
 int dn__buf_puts(dn__buf *b, const char *s);
 int dn__buf_printf(dn__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Length of the valid UTF-8 sequence at s (n bytes left, n >= 1), 0 when it is not valid UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
+size_t dn__utf8_seq_len(const unsigned char *s, size_t n);
 /* Appends s as a JSON string literal (quotes, escapes; invalid UTF-8 bytes become U+FFFD). */
 int dn__buf_json_str(dn__buf *b, const char *s, size_t len);
 /* Appends base64 of data. */

@@ -17,45 +17,13 @@
  * would come back as a byte: a private-use character in an already broken line.)
  */
 #include "decode/fields.h"
+#include "common/buf.h"
 #include "dragnet/error.h"
 
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 /* Copies data into d->scratch with every byte that is not UTF-8 mapped to U+F700 + byte. */
 static int map_invalid(dn__decoder *d, const unsigned char *p, size_t len, size_t *out_len)
@@ -71,7 +39,7 @@ static int map_invalid(dn__decoder *d, const unsigned char *p, size_t len, size_
     }
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(p + i, len - i);
+        size_t n = dn__utf8_seq_len(p + i, len - i);
         if (n) {
             memcpy(d->scratch + o, p + i, n);
             o += n;

@@ -61,6 +61,8 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
     for (uint32_t s = 0; s < plan->agg_count; s++) {
         const dn__agg_spec *a = &plan->aggs[s];
         k->slot_acc[s] = -1;
+        if (a->kind == DN__AGG_DISTINCT)
+            k->has_distinct = true;
         if (a->kind != DN__AGG_COUNT && a->kind != DN__AGG_SUM && a->kind != DN__AGG_AVG)
             continue;
         dn__acc_spec want = {a->dir, a->filter, a->window_ms, a->kind == DN__AGG_AVG};

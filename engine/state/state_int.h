@@ -84,12 +84,31 @@ typedef struct dn__kind_layout {
     dn__acc_spec *accs;
     uint32_t acc_count;
     int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
+    bool has_distinct; /* the plan has a distinct() slot */
 } dn__kind_layout;
 
 typedef struct dn__cp_entry {
     uint64_t h; /* 0: empty */
     int64_t ts;
 } dn__cp_entry;
+
+/* Incremental distinct(): for one distinct slot of a busy entity, how many in-window matching
+ * facts carry each value. Built once the entity holds more than DN__DSET_MIN_FACTS facts (below
+ * that a scan of the window is cheaper than the memory), then kept up to date by observe(). */
+#define DN__DSET_MIN_FACTS 48u
+
+typedef struct dn__dset_entry {
+    uint64_t v; /* 0: empty */
+    uint32_t n; /* matching facts in the window carrying v (> 0 when v != 0) */
+} dn__dset_entry;
+
+typedef struct dn__dset {
+    uint32_t tail;     /* absolute index of the oldest fact still in the slot's window */
+    uint32_t distinct; /* values with n > 0 */
+    uint32_t cap;      /* power of two; 0 for slots that are not distinct() */
+    uint32_t used;
+    dn__dset_entry *tab;
+} dn__dset;
 
 typedef struct dn__hit {
     int64_t ts;
@@ -109,6 +128,7 @@ struct dn__entity {
     dn__cp_entry *cps;
     dn__hit *hits;
     dn__typology_state *typ;
+    dn__dset *dsets;   /* per plan slot, NULL until the entity gets busy (DN__DSET_MIN_FACTS) */
     int64_t newest_ts; /* ts of the newest fact ever inserted; INT64_MIN when none */
     int64_t first_seen, opened;
     int64_t last_ms[3];             /* by dir - 1: IN, OUT, ANY */

@@ -2,10 +2,13 @@
  * state_int.h - the private layout of the state store, shared by the files of engine/state only.
  *
  * Layout of one shard's state (dn__state):
- *   - a chained hash table of entities keyed by (kind, id) with dn__hash64, the chain link
- *     inside the entity (no separate nodes); the table doubles when it holds as many entities
- *     as buckets;
- *   - an intrusive doubly linked LRU list through every entity, most recent at the head;
+ *   - an open-addressing hash table (linear probing) of (hash, entity) pairs keyed by (kind, id)
+ *     with dn__hash64: a lookup compares stored hashes without touching other entities; the
+ *     table doubles past a load of 1/2;
+ *   - LRU order by a stamp: every touch gives the entity the next value of a counter, so the
+ *     least recently used entity is the one with the smallest stamp. Eviction takes entities
+ *     from a batch of the oldest stamps collected by one pass over the table (see entity.c);
+ *     a touch writes nothing outside the entity it touches;
  *   - per entity kind a fact layout (kind_layout) derived from the plan: the 32-byte core every
  *     fact has, plus an 8-byte word for each optional column the plan reads (where-filter bits,
  *     device, ip, channel, ip_country hashes), so state holds only what the rules read;
@@ -119,9 +122,8 @@ typedef struct dn__hit {
 } dn__hit;
 
 struct dn__entity {
-    dn__entity *hnext;
-    dn__entity *lru_prev, *lru_next;
     uint64_t h;
+    uint64_t lru_stamp; /* st->lru_clock at the last touch: smallest = least recently used */
     uint64_t touch_seq; /* event sequence of the last touch */
     unsigned char *facts;
     char *ids;
@@ -146,12 +148,20 @@ struct dn__entity {
     dn__acc accs[]; /* layout.acc_count of them, then id_len bytes of id */
 };
 
+typedef struct dn__slot {
+    uint64_t h;
+    dn__entity *e; /* NULL: empty */
+} dn__slot;
+
 struct dn__state {
     dn_state_config cfg;
     dn__kind_layout kinds[DN__ENT_KIND_COUNT];
-    dn__entity **buckets;
-    uint64_t bucket_count; /* power of two */
-    dn__entity *lru_head, *lru_tail;
+    dn__slot *slots;
+    uint64_t slot_count; /* power of two */
+    uint64_t lru_clock;
+    struct dn__victim
+        *victims; /* eviction batch: oldest stamps first, [victim_pos, victim_count) */
+    uint64_t victim_pos, victim_count, victim_cap;
     uint64_t event_seq;
     uint64_t *scratch; /* distinct() set */
     uint32_t scratch_cap;

@@ -301,6 +301,57 @@ static void evict_if_full(dn__state *st)
     }
 }
 
+uint64_t dn__state_entity_hash(dn__entity_kind kind, dn_str id)
+{
+    return entity_hash(kind, id);
+}
+
+void dn__state_prefetch_slot(const dn__state *st, uint64_t h)
+{
+    __builtin_prefetch(&st->slots[h & (st->slot_count - 1)]);
+}
+
+/* The entity stored under hash h, without comparing ids (a hint may pick a colliding one). */
+static const dn__entity *slot_entity(const dn__state *st, uint64_t h)
+{
+    uint64_t mask = st->slot_count - 1;
+    for (uint64_t i = h & mask; st->slots[i].e; i = (i + 1) & mask)
+        if (st->slots[i].h == h)
+            return st->slots[i].e;
+    return NULL;
+}
+
+void dn__state_prefetch_entity(const dn__state *st, uint64_t h)
+{
+    const dn__entity *e = slot_entity(st, h);
+    if (!e)
+        return;
+    const char *p = (const char *)e;
+    size_t size = sizeof(*e) + e->acc_n * sizeof(dn__acc) + e->id_len;
+    for (size_t off = 0; off < size; off += 64)
+        __builtin_prefetch(p + off);
+}
+
+void dn__state_prefetch_facts(const dn__state *st, uint64_t h)
+{
+    const dn__entity *e = slot_entity(st, h);
+    if (!e)
+        return;
+    if (e->facts && e->first != e->end) {
+        __builtin_prefetch(dn__fact_at(st, e, e->first));
+        __builtin_prefetch(dn__fact_at(st, e, e->end - 1));
+        for (uint32_t i = 0; i < e->acc_n; i++)
+            if (e->accs[i].tail != e->end)
+                __builtin_prefetch(dn__fact_at(st, e, e->accs[i].tail));
+    }
+    if (e->ids)
+        __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));
+    if (e->cps)
+        __builtin_prefetch(e->cps);
+    if (e->hits)
+        __builtin_prefetch(e->hits);
+}
+
 static inline bool id_equal(const char *a, const char *b, uint32_t len)
 {
     if (len <= 16) {

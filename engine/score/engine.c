@@ -38,8 +38,8 @@
 #include <string.h>
 
 #define ALERT_RULES_MAX 16
-#define PREFETCH_STEP   6
-#define PREFETCH_RING   16 /* > 2 * PREFETCH_STEP */
+#define PREFETCH_STEP   8
+#define PREFETCH_RING   32 /* > 2 * PREFETCH_STEP */
 
 struct dn_engine {
     dn_ruleset *rs;

@@ -56,6 +56,7 @@ struct dn__lang_scratch {
     bool is_prefilter_on;
     /* where-filter bits per entity kind, for the current event: src and dst share the account
      * kind's filters, computed once when no filter reads a role-relative field */
+    uint64_t src_h, dst_h; /* dn__hash64 of the event's src and dst (0 when NULL) */
     uint64_t filter_bits[DN__ENT_KIND_COUNT];
     bool has_filter_bits[DN__ENT_KIND_COUNT];
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
@@ -355,6 +356,11 @@ static int on_prefilter(unsigned int id, unsigned long long from, unsigned long 
     return 0;
 }
 
+static uint64_t str_hash(dn_str s)
+{
+    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
+}
+
 void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor)
 {
     const dn_ruleset *rs = sc->rs;
@@ -363,6 +369,8 @@ void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amou
     sc->hits[0].rule = 0;
     memset(sc->cache, -1, rs->regex_count + 1);
     memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
+    sc->src_h = str_hash(ev->src);
+    sc->dst_h = str_hash(ev->dst);
     if (!sc->is_prefilter_on)
         return;
     memset(sc->fired, 0, rs->regex_count + 1);
@@ -498,10 +506,10 @@ static void builtin(dn__lang_scratch *sc, int fn, dn__value *v)
     }
 }
 
+/* The counterparty's hash for role: counterparty() is dst for src, src for every other role. */
 static uint64_t cp_hash(const dn__lang_scratch *sc, dn__role role)
 {
-    dn_str s = counterparty(sc->ev, role);
-    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
+    return role == DN__ROLE_SRC ? sc->dst_h : sc->src_h;
 }
 
 typedef struct run_ctx {

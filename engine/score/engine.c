@@ -220,28 +220,36 @@ done:
     return rc;
 }
 
-static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role)
+/* Hashes of an event's strings, each computed once per event (0 when absent or empty). */
+enum { H_SRC, H_DST, H_DEVICE, H_IP, H_CHANNEL, H_COUNT_ };
+
+static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role,
+                      const uint64_t hs[H_COUNT_])
 {
     int rc = 0;
-    dn_str id, other;
+    dn_str id;
+    uint64_t id_h, other_h;
     dn__dir dir = DN__DIR_ANY;
     const char *other_country;
     switch (role) {
     case DN__ROLE_SRC:
-        id = ev->src, other = ev->dst, other_country = ev->dst_country, dir = DN__DIR_OUT;
+        id = ev->src, id_h = hs[H_SRC], other_h = hs[H_DST], other_country = ev->dst_country;
+        dir = DN__DIR_OUT;
         break;
     case DN__ROLE_DST:
-        id = ev->dst, other = ev->src, other_country = ev->src_country, dir = DN__DIR_IN;
+        id = ev->dst, id_h = hs[H_DST], other_h = hs[H_SRC], other_country = ev->src_country;
+        dir = DN__DIR_IN;
         break;
     default:
         id = role == DN__ROLE_DEVICE ? ev->device : ev->ip;
-        other = present(ev->src) ? ev->src : ev->dst;
+        id_h = role == DN__ROLE_DEVICE ? hs[H_DEVICE] : hs[H_IP];
+        other_h = present(ev->src) ? hs[H_SRC] : hs[H_DST];
         other_country = present(ev->src) ? ev->src_country : ev->dst_country;
     }
     if (!present(id))
         return 0;
     dn__entity *ent = NULL;
-    if ((rc = dn__state_touch(e->st, dn__role_kind(role), id, &ent)) != 0)
+    if ((rc = dn__state_touch_h(e->st, dn__role_kind(role), id, id_h, &ent)) != 0)
         goto fail;
     dn__fact_in f = {
         .ts_ms = ev->ts_ms,
@@ -249,10 +257,10 @@ static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn_
         .type = ev->type,
         .has_amount = ev->has_amount,
         .amount_base_minor = amount_base,
-        .counterparty_h = present(other) ? hash_str(other) : 0,
-        .device_h = present(ev->device) ? hash_str(ev->device) : 0,
-        .ip_h = present(ev->ip) ? hash_str(ev->ip) : 0,
-        .channel_h = present(ev->channel) ? hash_str(ev->channel) : 0,
+        .counterparty_h = other_h,
+        .device_h = hs[H_DEVICE],
+        .ip_h = hs[H_IP],
+        .channel_h = hs[H_CHANNEL],
         .ip_country = pack_country(ev->ip_country),
         .country = pack_country(other_country),
         .filter_bits = dn__lang_filters(e->sc, role),
@@ -311,8 +319,13 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base)
     int rc = 0;
     dn__state_event_begin(e->st);
     dn__lang_event_begin(e->sc, ev, amount_base);
+    const uint64_t hs[H_COUNT_] = {
+        present(ev->src) ? hash_str(ev->src) : 0,         present(ev->dst) ? hash_str(ev->dst) : 0,
+        present(ev->device) ? hash_str(ev->device) : 0,   present(ev->ip) ? hash_str(ev->ip) : 0,
+        present(ev->channel) ? hash_str(ev->channel) : 0,
+    };
     for (int role = 0; role < DN__ROLE_COUNT; role++)
-        if ((rc = score_role(e, ev, amount_base, (dn__role)role)) != 0)
+        if ((rc = score_role(e, ev, amount_base, (dn__role)role, hs)) != 0)
             break;
     dn__lang_event_end(e->sc);
     if (rc == 0)

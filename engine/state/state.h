@@ -157,6 +157,9 @@ void dn__state_free(dn__state *st);
  * (never one touched for the current event: call dn__state_event_begin first). */
 void dn__state_event_begin(dn__state *st);
 int dn__state_touch(dn__state *st, dn__entity_kind kind, dn_str id, dn__entity **out);
+/* The same, with id_h = dn__hash64 of id's bytes already computed by the caller. */
+int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t id_h,
+                      dn__entity **out);
 
 /*
  * Prefetch hints, with no effect on state. The engine knows each event dozens of events before it

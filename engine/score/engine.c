@@ -41,6 +41,11 @@
 #define PREFETCH_STEP   8
 #define PREFETCH_RING   32 /* > 2 * PREFETCH_STEP */
 
+typedef struct pf_entry {
+    uint64_t h[DN__ROLE_COUNT];    /* entity hash per role, 0 when the role is absent */
+    uint64_t cp_h[DN__ROLE_COUNT]; /* the counterparty hash of the role's fact */
+} pf_entry;
+
 struct dn_engine {
     dn_ruleset *rs;
     dn_engine_config cfg;
@@ -56,7 +61,7 @@ struct dn_engine {
     dn__hit_view views[ALERT_RULES_MAX];
     dn__alert_rule arules[ALERT_RULES_MAX];
     uint64_t *rule_hits, *typ_alerts, *typ_updates;
-    uint64_t pf_ring[PREFETCH_RING][DN__ROLE_COUNT]; /* role entity hashes of held events */
+    pf_entry pf_ring[PREFETCH_RING]; /* role entities of held events */
     uint64_t pf_pos;
     dn_engine_stats stats;
 };
@@ -352,23 +357,30 @@ static int release(dn_engine *e, bool drain)
 static void prefetch_roles(dn_engine *e, const dn_event *ev)
 {
     const dn_str ids[DN__ROLE_COUNT] = {ev->src, ev->dst, ev->device, ev->ip};
-    uint64_t *now = e->pf_ring[e->pf_pos % PREFETCH_RING];
+    uint64_t id_h[DN__ROLE_COUNT];
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        id_h[r] = present(ids[r]) ? hash_str(ids[r]) : 0;
+    /* the counterparty each role's fact will carry (score_role) */
+    uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
+    const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
+    pf_entry *now = &e->pf_ring[e->pf_pos % PREFETCH_RING];
     for (int r = 0; r < DN__ROLE_COUNT; r++) {
-        now[r] = present(ids[r]) ? dn__state_entity_hash(dn__role_kind((dn__role)r), ids[r]) : 0;
-        if (now[r])
-            dn__state_prefetch_slot(e->st, now[r]);
+        now->h[r] = id_h[r] ? dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]) : 0;
+        now->cp_h[r] = cp_h[r];
+        if (now->h[r])
+            dn__state_prefetch_slot(e->st, now->h[r]);
     }
     if (e->pf_pos >= PREFETCH_STEP) {
-        const uint64_t *b = e->pf_ring[(e->pf_pos - PREFETCH_STEP) % PREFETCH_RING];
+        const pf_entry *b = &e->pf_ring[(e->pf_pos - PREFETCH_STEP) % PREFETCH_RING];
         for (int r = 0; r < DN__ROLE_COUNT; r++)
-            if (b[r])
-                dn__state_prefetch_entity(e->st, b[r]);
+            if (b->h[r])
+                dn__state_prefetch_entity(e->st, b->h[r]);
     }
     if (e->pf_pos >= 2 * PREFETCH_STEP) {
-        const uint64_t *c = e->pf_ring[(e->pf_pos - 2 * PREFETCH_STEP) % PREFETCH_RING];
+        const pf_entry *c = &e->pf_ring[(e->pf_pos - 2 * PREFETCH_STEP) % PREFETCH_RING];
         for (int r = 0; r < DN__ROLE_COUNT; r++)
-            if (c[r])
-                dn__state_prefetch_facts(e->st, c[r]);
+            if (c->h[r])
+                dn__state_prefetch_facts(e->st, c->h[r], c->cp_h[r]);
     }
     e->pf_pos++;
 }

@@ -306,6 +306,11 @@ uint64_t dn__state_entity_hash(dn__entity_kind kind, dn_str id)
     return entity_hash(kind, id);
 }
 
+uint64_t dn__state_entity_hash_of(dn__entity_kind kind, uint64_t id_h)
+{
+    return dn__hash_combine((uint64_t)kind + 1, id_h);
+}
+
 void dn__state_prefetch_slot(const dn__state *st, uint64_t h)
 {
     __builtin_prefetch(&st->slots[h & (st->slot_count - 1)]);
@@ -332,7 +337,7 @@ void dn__state_prefetch_entity(const dn__state *st, uint64_t h)
         __builtin_prefetch(p + off);
 }
 
-void dn__state_prefetch_facts(const dn__state *st, uint64_t h)
+void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
 {
     const dn__entity *e = slot_entity(st, h);
     if (!e)
@@ -350,6 +355,8 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h)
         __builtin_prefetch(e->cps);
     if (e->hits)
         __builtin_prefetch(e->hits);
+    if (e->dsets)
+        dn__state_prefetch_dsets(st, e, cp_h);
 }
 
 static inline bool id_equal(const char *a, const char *b, uint32_t len)

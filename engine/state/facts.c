@@ -633,6 +633,17 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
     return rc;
 }
 
+void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h)
+{
+    const dn__state_plan *plan = st->kinds[e->kind].plan;
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        const dn__dset *d = &e->dsets[s]; /* brings the array in on the first slot */
+        dn__fact_field f = plan->aggs[s].field;
+        if (d->tab && cp_h && (f == DN__FIELD_COUNTERPARTY || f == DN__FIELD_ACCOUNT))
+            __builtin_prefetch(&d->tab[cp_slot(cp_h, d->cap)]);
+    }
+}
+
 static int dsets_observe(dn__state *st, dn__entity *e, int64_t now)
 {
     int rc = dsets_update(st, e, now);

@@ -167,12 +167,15 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
  * stages spaced several events apart, each stage reading only what the previous one brought in:
  * dn__state_prefetch_slot (the table slot of hash h, from dn__state_entity_hash),
  * dn__state_prefetch_entity (the entity in that slot, when the stored hash matches), and
- * dn__state_prefetch_facts (the fact, id and counterparty arrays observe() will touch).
+ * dn__state_prefetch_facts (the fact, id and counterparty arrays observe() will touch, and the
+ * distinct() sets' slots of cp_h, the counterparty hash the event's fact will carry).
  */
 uint64_t dn__state_entity_hash(dn__entity_kind kind, dn_str id);
+/* The same from id_h = dn__hash64 of the id's bytes. */
+uint64_t dn__state_entity_hash_of(dn__entity_kind kind, uint64_t id_h);
 void dn__state_prefetch_slot(const dn__state *st, uint64_t h);
 void dn__state_prefetch_entity(const dn__state *st, uint64_t h);
-void dn__state_prefetch_facts(const dn__state *st, uint64_t h);
+void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h);
 
 /* The entity's id and kind (for alerts). The id stays valid while the entity lives. */
 dn_str dn__entity_id(const dn__entity *e);

@@ -374,7 +374,7 @@ static void prefetch_roles(dn_engine *e, const dn_event *ev)
         const pf_entry *b = &e->pf_ring[(e->pf_pos - PREFETCH_STEP) % PREFETCH_RING];
         for (int r = 0; r < DN__ROLE_COUNT; r++)
             if (b->h[r])
-                dn__state_prefetch_entity(e->st, b->h[r]);
+                dn__state_prefetch_entity(e->st, dn__role_kind((dn__role)r), b->h[r]);
     }
     if (e->pf_pos >= 2 * PREFETCH_STEP) {
         const pf_entry *c = &e->pf_ring[(e->pf_pos - 2 * PREFETCH_STEP) % PREFETCH_RING];

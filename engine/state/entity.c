@@ -326,13 +326,14 @@ static const dn__entity *slot_entity(const dn__state *st, uint64_t h)
     return NULL;
 }
 
-void dn__state_prefetch_entity(const dn__state *st, uint64_t h)
+void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64_t h)
 {
     const dn__entity *e = slot_entity(st, h);
     if (!e)
         return;
+    /* the size from the kind, not from the entity: reading it would wait for the first line */
     const char *p = (const char *)e;
-    size_t size = sizeof(*e) + e->acc_n * sizeof(dn__acc) + e->id_len;
+    size_t size = sizeof(*e) + st->kinds[kind].acc_count * sizeof(dn__acc) + DN_ID_MAX_LEN / 2;
     for (size_t off = 0; off < size; off += 64)
         __builtin_prefetch(p + off);
 }

@@ -174,7 +174,7 @@ uint64_t dn__state_entity_hash(dn__entity_kind kind, dn_str id);
 /* The same from id_h = dn__hash64 of the id's bytes. */
 uint64_t dn__state_entity_hash_of(dn__entity_kind kind, uint64_t id_h);
 void dn__state_prefetch_slot(const dn__state *st, uint64_t h);
-void dn__state_prefetch_entity(const dn__state *st, uint64_t h);
+void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64_t h);
 void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h);
 
 /* The entity's id and kind (for alerts). The id stays valid while the entity lives. */

@@ -293,6 +293,7 @@ int dn__lang_set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bo
 
 typedef struct dn__rate {
     char code[4];
+    int digits;  /* minor-unit digits of code (dn__lang_currency_digits), looked up once */
     double rate; /* to base */
 } dn__rate;
 

@@ -126,6 +126,7 @@ int dn__lang_rates_parse(const dn__src *src, dn__arena *a, dn_diags *d, dn__rate
         }
         memcpy(rates[n].code, row, 3);
         rates[n].code[3] = '\0';
+        rates[n].digits = dn__lang_currency_digits(rates[n].code);
         rates[n].rate = r;
         n++;
     }
@@ -143,29 +144,49 @@ static long double snap(long double v)
     return roundl(roundl(v * 1e6L) / 1e6L);
 }
 
-static bool find_rate(const dn_ruleset *rs, const char *currency, long double *rate)
+/* Codes are compared as 4 bytes (3 letters and the NUL) when currency is that short. */
+static bool code_eq(const char *code, const char *currency, bool is_short)
 {
-    if (strcmp(currency, rs->base) == 0) {
+    return is_short ? memcmp(code, currency, 4) == 0 : strcmp(code, currency) == 0;
+}
+
+static bool find_rate_digits(const dn_ruleset *rs, const char *currency, long double *rate,
+                             int *digits)
+{
+    bool is_short = currency[0] && currency[1] && currency[2] && !currency[3];
+    if (code_eq(rs->base, currency, is_short)) {
         *rate = 1;
+        *digits = rs->base_digits;
         return true;
     }
     for (uint32_t i = 0; i < rs->rate_count; i++) {
-        if (strcmp(rs->rates[i].code, currency) == 0) {
+        if (code_eq(rs->rates[i].code, currency, is_short)) {
             *rate = rs->rates[i].rate;
+            *digits = rs->rates[i].digits;
             return true;
         }
     }
     return false;
 }
 
+static bool find_rate(const dn_ruleset *rs, const char *currency, long double *rate)
+{
+    int digits;
+    return find_rate_digits(rs, currency, rate, &digits);
+}
+
 int dn_ruleset_to_base(const dn_ruleset *rs, const char *currency, int64_t amount_minor,
                        int64_t *out_base_minor)
 {
     long double rate;
-    if (!rs || !currency || !find_rate(rs, currency, &rate))
+    int cd;
+    if (!rs || !currency || !find_rate_digits(rs, currency, &rate, &cd))
         return DN_ENOENT;
-    int cd = dn__lang_currency_digits(currency);
-    long double v = snap((long double)amount_minor * rate * powl(10.0L, rs->base_digits - cd));
+    /* x * powl(10, 0) is x exactly: skipping the call changes no bit */
+    long double v = (long double)amount_minor * rate;
+    if (rs->base_digits != cd)
+        v *= powl(10.0L, rs->base_digits - cd);
+    v = snap(v);
     if (v > 9.2e18L || v < -9.2e18L)
         return DN_EINVAL;
     *out_base_minor = (int64_t)v;

@@ -54,6 +54,12 @@ struct dn__lang_scratch {
     uint8_t *fired; /* per regex: the prefilter fired for this event */
     int8_t *cache;  /* per regex: -1 unknown, 0, 1 */
     bool is_prefilter_on;
+    /* where-filter bits per entity kind, for the current event: src and dst share the account
+     * kind's filters, computed once when no filter reads a role-relative field */
+    uint64_t src_h, dst_h; /* dn__hash64 of the event's src and dst (0 when NULL) */
+    uint64_t filter_bits[DN__ENT_KIND_COUNT];
+    bool has_filter_bits[DN__ENT_KIND_COUNT];
+    bool is_filter_role_free[DN__ENT_KIND_COUNT];
     /* per rule */
     uint32_t slots_read[SLOTS_READ_MAX];
     uint32_t slots_read_n;
@@ -91,6 +97,34 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
     free(sc);
 }
 
+/* True when the where-filters of kind k give the same bits for every role of the kind: they read
+ * only the event's own fields (no counterparty*, nothing from state). */
+static bool filters_role_free(const dn_ruleset *rs, dn__entity_kind k)
+{
+    for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
+        const dn__program *p = &rs->filters[k][i].prog;
+        for (uint32_t j = 0; j < p->len; j++) {
+            const dn__insn *in = &p->code[j];
+            switch ((dn__opcode)in->op) {
+            case OP_FIELD:
+                if (in->b == F_COUNTERPARTY || in->b == F_COUNTERPARTY_COUNTRY)
+                    return false;
+                break;
+            case OP_AGG:
+            case OP_NEWCP:
+            case OP_AGE:
+            case OP_FIRST_SEEN:
+            case OP_SINCE_LAST:
+            case OP_HITS:
+                return false;
+            default:
+                break;
+            }
+        }
+    }
+    return true;
+}
+
 int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
 {
     *out = NULL;
@@ -123,6 +157,8 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     for (uint32_t i = 0; i < rs->db_count; i++)
         if (hs_alloc_scratch(rs->dbs[i].db, &sc->hs) != HS_SUCCESS)
             goto oom;
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+        sc->is_filter_role_free[k] = filters_role_free(rs, (dn__entity_kind)k);
     const char *env = getenv("DRAGNET_NO_PREFILTER");
     sc->is_prefilter_on = !rs->no_prefilter && !(env && env[0] == '1');
     *out = sc;
@@ -320,6 +356,11 @@ static int on_prefilter(unsigned int id, unsigned long long from, unsigned long 
     return 0;
 }
 
+static uint64_t str_hash(dn_str s)
+{
+    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
+}
+
 void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor)
 {
     const dn_ruleset *rs = sc->rs;
@@ -327,6 +368,9 @@ void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amou
     sc->amount = amount_base_minor;
     sc->hits[0].rule = 0;
     memset(sc->cache, -1, rs->regex_count + 1);
+    memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
+    sc->src_h = str_hash(ev->src);
+    sc->dst_h = str_hash(ev->dst);
     if (!sc->is_prefilter_on)
         return;
     memset(sc->fired, 0, rs->regex_count + 1);
@@ -462,10 +506,10 @@ static void builtin(dn__lang_scratch *sc, int fn, dn__value *v)
     }
 }
 
+/* The counterparty's hash for role: counterparty() is dst for src, src for every other role. */
 static uint64_t cp_hash(const dn__lang_scratch *sc, dn__role role)
 {
-    dn_str s = counterparty(sc->ev, role);
-    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
+    return role == DN__ROLE_SRC ? sc->dst_h : sc->src_h;
 }
 
 typedef struct run_ctx {
@@ -676,12 +720,18 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
 {
     const dn_ruleset *rs = sc->rs;
     dn__entity_kind k = dn__role_kind(role);
+    if (sc->has_filter_bits[k])
+        return sc->filter_bits[k];
     run_ctx x = {.role = role};
     uint64_t bits = 0;
     for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
         sc->lower_len = 0;
         if (run(sc, &rs->filters[k][i].prog, &x))
             bits |= 1ull << i;
+    }
+    if (sc->is_filter_role_free[k]) {
+        sc->filter_bits[k] = bits;
+        sc->has_filter_bits[k] = true;
     }
     return bits;
 }

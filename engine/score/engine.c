@@ -38,6 +38,13 @@
 #include <string.h>
 
 #define ALERT_RULES_MAX 16
+#define PREFETCH_STEP   8
+#define PREFETCH_RING   32 /* > 2 * PREFETCH_STEP */
+
+typedef struct pf_entry {
+    uint64_t h[DN__ROLE_COUNT];    /* entity hash per role, 0 when the role is absent */
+    uint64_t cp_h[DN__ROLE_COUNT]; /* the counterparty hash of the role's fact */
+} pf_entry;
 
 struct dn_engine {
     dn_ruleset *rs;
@@ -54,6 +61,8 @@ struct dn_engine {
     dn__hit_view views[ALERT_RULES_MAX];
     dn__alert_rule arules[ALERT_RULES_MAX];
     uint64_t *rule_hits, *typ_alerts, *typ_updates;
+    pf_entry pf_ring[PREFETCH_RING]; /* role entities of held events */
+    uint64_t pf_pos;
     dn_engine_stats stats;
 };
 
@@ -216,28 +225,36 @@ done:
     return rc;
 }
 
-static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role)
+/* Hashes of an event's strings, each computed once per event (0 when absent or empty). */
+enum { H_SRC, H_DST, H_DEVICE, H_IP, H_CHANNEL, H_COUNT_ };
+
+static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role,
+                      const uint64_t hs[H_COUNT_])
 {
     int rc = 0;
-    dn_str id, other;
+    dn_str id;
+    uint64_t id_h, other_h;
     dn__dir dir = DN__DIR_ANY;
     const char *other_country;
     switch (role) {
     case DN__ROLE_SRC:
-        id = ev->src, other = ev->dst, other_country = ev->dst_country, dir = DN__DIR_OUT;
+        id = ev->src, id_h = hs[H_SRC], other_h = hs[H_DST], other_country = ev->dst_country;
+        dir = DN__DIR_OUT;
         break;
     case DN__ROLE_DST:
-        id = ev->dst, other = ev->src, other_country = ev->src_country, dir = DN__DIR_IN;
+        id = ev->dst, id_h = hs[H_DST], other_h = hs[H_SRC], other_country = ev->src_country;
+        dir = DN__DIR_IN;
         break;
     default:
         id = role == DN__ROLE_DEVICE ? ev->device : ev->ip;
-        other = present(ev->src) ? ev->src : ev->dst;
+        id_h = role == DN__ROLE_DEVICE ? hs[H_DEVICE] : hs[H_IP];
+        other_h = present(ev->src) ? hs[H_SRC] : hs[H_DST];
         other_country = present(ev->src) ? ev->src_country : ev->dst_country;
     }
     if (!present(id))
         return 0;
     dn__entity *ent = NULL;
-    if ((rc = dn__state_touch(e->st, dn__role_kind(role), id, &ent)) != 0)
+    if ((rc = dn__state_touch_h(e->st, dn__role_kind(role), id, id_h, &ent)) != 0)
         goto fail;
     dn__fact_in f = {
         .ts_ms = ev->ts_ms,
@@ -245,10 +262,10 @@ static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn_
         .type = ev->type,
         .has_amount = ev->has_amount,
         .amount_base_minor = amount_base,
-        .counterparty_h = present(other) ? hash_str(other) : 0,
-        .device_h = present(ev->device) ? hash_str(ev->device) : 0,
-        .ip_h = present(ev->ip) ? hash_str(ev->ip) : 0,
-        .channel_h = present(ev->channel) ? hash_str(ev->channel) : 0,
+        .counterparty_h = other_h,
+        .device_h = hs[H_DEVICE],
+        .ip_h = hs[H_IP],
+        .channel_h = hs[H_CHANNEL],
         .ip_country = pack_country(ev->ip_country),
         .country = pack_country(other_country),
         .filter_bits = dn__lang_filters(e->sc, role),
@@ -307,8 +324,13 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base)
     int rc = 0;
     dn__state_event_begin(e->st);
     dn__lang_event_begin(e->sc, ev, amount_base);
+    const uint64_t hs[H_COUNT_] = {
+        present(ev->src) ? hash_str(ev->src) : 0,         present(ev->dst) ? hash_str(ev->dst) : 0,
+        present(ev->device) ? hash_str(ev->device) : 0,   present(ev->ip) ? hash_str(ev->ip) : 0,
+        present(ev->channel) ? hash_str(ev->channel) : 0,
+    };
     for (int role = 0; role < DN__ROLE_COUNT; role++)
-        if ((rc = score_role(e, ev, amount_base, (dn__role)role)) != 0)
+        if ((rc = score_role(e, ev, amount_base, (dn__role)role, hs)) != 0)
             break;
     dn__lang_event_end(e->sc);
     if (rc == 0)
@@ -329,6 +351,40 @@ static int release(dn_engine *e, bool drain)
     return rc;
 }
 
+/* Walks the role entities of a held event toward the cache in three stages, PREFETCH_STEP held
+ * events apart (see dn__state_prefetch_slot): by the time the event is scored, its entities'
+ * slots, headers and fact arrays are in cache. Hints only: nothing observable changes. */
+static void prefetch_roles(dn_engine *e, const dn_event *ev)
+{
+    const dn_str ids[DN__ROLE_COUNT] = {ev->src, ev->dst, ev->device, ev->ip};
+    uint64_t id_h[DN__ROLE_COUNT];
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        id_h[r] = present(ids[r]) ? hash_str(ids[r]) : 0;
+    /* the counterparty each role's fact will carry (score_role) */
+    uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
+    const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
+    pf_entry *now = &e->pf_ring[e->pf_pos % PREFETCH_RING];
+    for (int r = 0; r < DN__ROLE_COUNT; r++) {
+        now->h[r] = id_h[r] ? dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]) : 0;
+        now->cp_h[r] = cp_h[r];
+        if (now->h[r])
+            dn__state_prefetch_slot(e->st, now->h[r]);
+    }
+    if (e->pf_pos >= PREFETCH_STEP) {
+        const pf_entry *b = &e->pf_ring[(e->pf_pos - PREFETCH_STEP) % PREFETCH_RING];
+        for (int r = 0; r < DN__ROLE_COUNT; r++)
+            if (b->h[r])
+                dn__state_prefetch_entity(e->st, dn__role_kind((dn__role)r), b->h[r]);
+    }
+    if (e->pf_pos >= 2 * PREFETCH_STEP) {
+        const pf_entry *c = &e->pf_ring[(e->pf_pos - 2 * PREFETCH_STEP) % PREFETCH_RING];
+        for (int r = 0; r < DN__ROLE_COUNT; r++)
+            if (c->h[r])
+                dn__state_prefetch_facts(e->st, c->h[r], c->cp_h[r]);
+    }
+    e->pf_pos++;
+}
+
 int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reason)
 {
     int rc = 0;
@@ -346,6 +402,8 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
     dn__reorder_verdict v;
     if ((rc = dn__reorder_push(e->ro, ev, amount_base, &v)) != 0)
         goto fail;
+    if (v == DN__REORDER_HELD)
+        prefetch_roles(e, ev);
     e->stats.events_submitted++;
     if (v == DN__REORDER_LATE)
         e->stats.late_events++;

@@ -1,16 +1,16 @@
 /*
  * entity.c - the entity table of one shard: creation, lookup, LRU order and eviction, stats.
  *
- * Entities live in a chained hash table (the chain link is inside the entity) keyed by
- * dn__hash_combine(kind, dn__hash64(id)); the table doubles when entities == buckets. Every
- * entity is also on the LRU list, most recently touched at the head. When a touch would create
+ * Entities live in an open-addressing table of (hash, entity) slots keyed by
+ * dn__hash_combine(kind, dn__hash64(id)); the table doubles past a load of 1/2. LRU order is
+ * kept by a per-touch stamp (see the eviction section below). When a touch would create
  * an entity beyond cfg.max_entities, the least recently used entity is evicted whole (counted),
  * unless it was touched for the current event (touch_seq == event_seq): then the table stays
  * over the cap for this event only (at most the 4 role entities of one event).
  *
  * Bytes are accounted in stats.bytes for every allocation the state makes (entity blocks,
- * fact and id arrays, sets, hit notes, the bucket array and scratch), as requested sizes, without
- * malloc's own overhead.
+ * fact and id arrays, sets, hit notes, the slot array, the eviction batch and scratch), as
+ * requested sizes, without malloc's own overhead.
  */
 #include "state/state_int.h"
 
@@ -61,6 +61,8 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
     for (uint32_t s = 0; s < plan->agg_count; s++) {
         const dn__agg_spec *a = &plan->aggs[s];
         k->slot_acc[s] = -1;
+        if (a->kind == DN__AGG_DISTINCT)
+            k->has_distinct = true;
         if (a->kind != DN__AGG_COUNT && a->kind != DN__AGG_SUM && a->kind != DN__AGG_AVG)
             continue;
         dn__acc_spec want = {a->dir, a->filter, a->window_ms, a->kind == DN__AGG_AVG};
@@ -120,16 +122,16 @@ int dn__state_new(const dn_state_config *cfg, const dn__state_plan plans[DN__ENT
         if ((rc = layout_init(&st->kinds[k], &plans[k])) != 0)
             goto fail;
     rc = DN_ENOMEM;
-    st->bucket_count = 1024;
-    st->buckets = calloc(st->bucket_count, sizeof(*st->buckets));
+    st->slot_count = 2048;
+    st->slots = calloc(st->slot_count, sizeof(*st->slots));
     /* distinct() scratch: twice the most facts an entity can hold, a power of two. */
     st->scratch_cap = 16;
     while (st->scratch_cap < 2 * cfg->max_facts_per_entity)
         st->scratch_cap *= 2;
     st->scratch = malloc(st->scratch_cap * sizeof(*st->scratch));
-    if (!st->buckets || !st->scratch)
+    if (!st->slots || !st->scratch)
         goto fail;
-    st->stats.bytes = st->bucket_count * sizeof(*st->buckets);
+    st->stats.bytes = st->slot_count * sizeof(*st->slots);
     *out = st;
     return 0;
 fail:
@@ -155,17 +157,15 @@ void dn__state_free(dn__state *st)
 {
     if (!st)
         return;
-    dn__entity *e = st->lru_head;
-    while (e) {
-        dn__entity *next = e->lru_next;
-        entity_destroy(st, e);
-        e = next;
-    }
+    for (uint64_t i = 0; st->slots && i < st->slot_count; i++)
+        if (st->slots[i].e)
+            entity_destroy(st, st->slots[i].e);
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);
     }
-    free(st->buckets);
+    free(st->slots);
+    free(st->victims);
     free(st->scratch);
     free(st);
 }
@@ -180,65 +180,119 @@ static uint64_t entity_hash(dn__entity_kind kind, dn_str id)
     return dn__hash_combine((uint64_t)kind + 1, dn__hash64(id.ptr ? id.ptr : "", id.len));
 }
 
-static void lru_unlink(dn__state *st, dn__entity *e)
-{
-    if (e->lru_prev)
-        e->lru_prev->lru_next = e->lru_next;
-    else
-        st->lru_head = e->lru_next;
-    if (e->lru_next)
-        e->lru_next->lru_prev = e->lru_prev;
-    else
-        st->lru_tail = e->lru_prev;
-    e->lru_prev = e->lru_next = NULL;
-}
-
-static void lru_push_head(dn__state *st, dn__entity *e)
-{
-    e->lru_prev = NULL;
-    e->lru_next = st->lru_head;
-    if (st->lru_head)
-        st->lru_head->lru_prev = e;
-    st->lru_head = e;
-    if (!st->lru_tail)
-        st->lru_tail = e;
-}
-
+/* Removes e's slot; later members of its probe run shift back (no tombstones). */
 static void table_remove(dn__state *st, dn__entity *e)
 {
-    dn__entity **pp = &st->buckets[e->h & (st->bucket_count - 1)];
-    while (*pp != e)
-        pp = &(*pp)->hnext;
-    *pp = e->hnext;
+    uint64_t mask = st->slot_count - 1, i = e->h & mask;
+    while (st->slots[i].e != e)
+        i = (i + 1) & mask;
+    uint64_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!st->slots[j].e)
+            break;
+        uint64_t home = st->slots[j].h & mask;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            st->slots[i] = st->slots[j];
+            i = j;
+        }
+    }
+    st->slots[i].e = NULL;
+    st->slots[i].h = 0;
+}
+
+static void table_put(dn__slot *slots, uint64_t mask, uint64_t h, dn__entity *e)
+{
+    uint64_t i = h & mask;
+    while (slots[i].e)
+        i = (i + 1) & mask;
+    slots[i].h = h;
+    slots[i].e = e;
 }
 
 static void table_grow(dn__state *st)
 {
-    uint64_t n = st->bucket_count * 2;
-    dn__entity **nb = calloc(n, sizeof(*nb));
-    if (!nb)
-        return; /* longer chains, still correct */
-    for (uint64_t i = 0; i < st->bucket_count; i++) {
-        dn__entity *e = st->buckets[i];
-        while (e) {
-            dn__entity *next = e->hnext;
-            e->hnext = nb[e->h & (n - 1)];
-            nb[e->h & (n - 1)] = e;
-            e = next;
-        }
+    uint64_t n = st->slot_count * 2;
+    dn__slot *ns = calloc(n, sizeof(*ns));
+    if (!ns)
+        return; /* a fuller table, still correct while it has an empty slot */
+    for (uint64_t i = 0; i < st->slot_count; i++)
+        if (st->slots[i].e)
+            table_put(ns, n - 1, st->slots[i].h, st->slots[i].e);
+    free(st->slots);
+    st->stats.bytes += (n - st->slot_count) * sizeof(*ns);
+    st->slots = ns;
+    st->slot_count = n;
+}
+
+/* ---- LRU eviction ----
+ *
+ * A touch stamps the entity with the next lru_clock value, so the least recently used entity is
+ * the one with the smallest stamp. When eviction is needed, one pass over the table collects the
+ * entities sorted by stamp and keeps the oldest eighth as a batch of (entity, stamp at
+ * collection). Every entity outside the batch had a larger stamp then, and stamps only grow, so
+ * the first batch member whose stamp is unchanged (not touched since) is the least recently used
+ * entity of the whole table; members touched since are skipped. Only eviction frees entities,
+ * and it frees batch members as it passes them, so the batch never points at freed memory. The
+ * cost is O(n log n) per n/8 evictions; a touch writes nothing outside its entity. */
+typedef struct dn__victim {
+    dn__entity *e;
+    uint64_t stamp;
+} victim;
+
+static int cmp_victim(const void *a, const void *b)
+{
+    uint64_t x = ((const victim *)a)->stamp, y = ((const victim *)b)->stamp;
+    return x < y ? -1 : x > y;
+}
+
+static bool victims_collect(dn__state *st)
+{
+    uint64_t n = st->stats.entities;
+    victim *v = st->victims;
+    if (n > st->victim_cap) {
+        v = realloc(st->victims, n * sizeof(*v));
+        if (!v)
+            return false;
+        st->stats.bytes += (n - st->victim_cap) * sizeof(*v);
+        st->victims = v;
+        st->victim_cap = n;
     }
-    free(st->buckets);
-    st->stats.bytes += (n - st->bucket_count) * sizeof(*nb);
-    st->buckets = nb;
-    st->bucket_count = n;
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < st->slot_count && k < n; i++)
+        if (st->slots[i].e)
+            v[k++] = (victim){st->slots[i].e, st->slots[i].e->lru_stamp};
+    qsort(v, k, sizeof(*v), cmp_victim);
+    st->victim_pos = 0;
+    st->victim_count = k / 8 ? k / 8 : k;
+    return true;
+}
+
+/* The least recently used entity, or NULL when there is none (or no memory to find it). */
+static dn__entity *victim_next(dn__state *st)
+{
+    for (int round = 0; round < 2; round++) {
+        victim *v = st->victims;
+        while (st->victim_pos < st->victim_count) {
+            victim *c = &v[st->victim_pos];
+            if (c->e->lru_stamp == c->stamp)
+                return c->e;
+            st->victim_pos++; /* touched since it was collected */
+        }
+        if (round == 0 && !victims_collect(st))
+            return NULL;
+    }
+    return NULL;
 }
 
 static void evict_if_full(dn__state *st)
 {
-    while (st->stats.entities >= st->cfg.max_entities && st->lru_tail &&
-           st->lru_tail->touch_seq != st->event_seq) {
-        dn__entity *victim = st->lru_tail;
-        lru_unlink(st, victim);
+    while (st->stats.entities >= st->cfg.max_entities) {
+        dn__entity *victim = victim_next(st);
+        if (!victim || victim->touch_seq == st->event_seq)
+            break; /* every entity was touched for this event: over the cap for now */
+        st->victim_pos++;
         table_remove(st, victim);
         st->stats.facts -= victim->end - victim->first;
         entity_destroy(st, victim);
@@ -247,24 +301,101 @@ static void evict_if_full(dn__state *st)
     }
 }
 
+uint64_t dn__state_entity_hash(dn__entity_kind kind, dn_str id)
+{
+    return entity_hash(kind, id);
+}
+
+uint64_t dn__state_entity_hash_of(dn__entity_kind kind, uint64_t id_h)
+{
+    return dn__hash_combine((uint64_t)kind + 1, id_h);
+}
+
+void dn__state_prefetch_slot(const dn__state *st, uint64_t h)
+{
+    __builtin_prefetch(&st->slots[h & (st->slot_count - 1)]);
+}
+
+/* The entity stored under hash h, without comparing ids (a hint may pick a colliding one). */
+static const dn__entity *slot_entity(const dn__state *st, uint64_t h)
+{
+    uint64_t mask = st->slot_count - 1;
+    for (uint64_t i = h & mask; st->slots[i].e; i = (i + 1) & mask)
+        if (st->slots[i].h == h)
+            return st->slots[i].e;
+    return NULL;
+}
+
+void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64_t h)
+{
+    const dn__entity *e = slot_entity(st, h);
+    if (!e)
+        return;
+    /* the size from the kind, not from the entity: reading it would wait for the first line */
+    const char *p = (const char *)e;
+    size_t size = sizeof(*e) + st->kinds[kind].acc_count * sizeof(dn__acc) + DN_ID_MAX_LEN / 2;
+    for (size_t off = 0; off < size; off += 64)
+        __builtin_prefetch(p + off);
+}
+
+void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
+{
+    const dn__entity *e = slot_entity(st, h);
+    if (!e)
+        return;
+    if (e->facts && e->first != e->end) {
+        __builtin_prefetch(dn__fact_at(st, e, e->first));
+        __builtin_prefetch(dn__fact_at(st, e, e->end - 1));
+        for (uint32_t i = 0; i < e->acc_n; i++)
+            if (e->accs[i].tail != e->end)
+                __builtin_prefetch(dn__fact_at(st, e, e->accs[i].tail));
+    }
+    if (e->ids)
+        __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));
+    if (e->cps)
+        __builtin_prefetch(e->cps);
+    if (e->hits)
+        __builtin_prefetch(e->hits);
+    if (e->dsets)
+        dn__state_prefetch_dsets(st, e, cp_h);
+}
+
+static inline bool id_equal(const char *a, const char *b, uint32_t len)
+{
+    if (len <= 16) {
+        for (uint32_t i = 0; i < len; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    return memcmp(a, b, len) == 0;
+}
+
 int dn__state_touch(dn__state *st, dn__entity_kind kind, dn_str id, dn__entity **out)
+{
+    return dn__state_touch_h(st, kind, id, dn__hash64(id.ptr ? id.ptr : "", id.len), out);
+}
+
+int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t id_h,
+                      dn__entity **out)
 {
     int rc = DN_EINVAL;
     *out = NULL;
     if ((unsigned)kind >= DN__ENT_KIND_COUNT || id.len > UINT16_MAX || (id.len && !id.ptr))
         goto fail;
-    uint64_t h = entity_hash(kind, id);
-    dn__entity *e = st->buckets[h & (st->bucket_count - 1)];
-    for (; e; e = e->hnext) {
-        if (e->h == h && e->kind == kind && e->id_len == id.len &&
-            (id.len == 0 || memcmp(dn__entity_id_ptr(st, e), id.ptr, id.len) == 0))
+    uint64_t h = dn__hash_combine((uint64_t)kind + 1, id_h); /* entity_hash(kind, id) */
+    uint64_t mask = st->slot_count - 1;
+    dn__entity *e = NULL;
+    for (uint64_t i = h & mask; st->slots[i].e; i = (i + 1) & mask) {
+        dn__entity *c = st->slots[i].e;
+        if (st->slots[i].h == h && c->kind == kind && c->id_len == id.len &&
+            (id.len == 0 || id_equal(dn__entity_id_ptr(st, c), id.ptr, id.len))) {
+            e = c;
             break;
+        }
     }
     if (e) {
-        if (st->lru_head != e) {
-            lru_unlink(st, e);
-            lru_push_head(st, e);
-        }
+        e->lru_stamp = ++st->lru_clock;
         e->touch_seq = st->event_seq;
         *out = e;
         return 0;
@@ -281,19 +412,18 @@ int dn__state_touch(dn__state *st, dn__entity_kind kind, dn_str id, dn__entity *
     e->id_len = (uint16_t)id.len;
     e->acc_n = (uint16_t)st->kinds[kind].acc_count;
     e->touch_seq = st->event_seq;
+    e->lru_stamp = ++st->lru_clock;
     e->newest_ts = INT64_MIN;
     e->first_seen = INT64_MIN;
     for (int d = 0; d < 3; d++)
         e->last_ms[d] = INT64_MIN;
     if (id.len)
         memcpy((char *)e->accs + acc_bytes, id.ptr, id.len);
-    e->hnext = st->buckets[h & (st->bucket_count - 1)];
-    st->buckets[h & (st->bucket_count - 1)] = e;
-    lru_push_head(st, e);
+    table_put(st->slots, st->slot_count - 1, h, e);
     st->stats.entities++;
     st->stats.entities_created++;
     st->stats.bytes += size;
-    if (st->stats.entities > st->bucket_count)
+    if (st->stats.entities * 2 > st->slot_count)
         table_grow(st);
     *out = e;
     return 0;

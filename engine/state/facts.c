@@ -36,6 +36,10 @@ static inline int64_t cutoff_of(int64_t now, int64_t window)
     return now < INT64_MIN + window ? INT64_MIN : now - window;
 }
 
+static void dsets_drop_first(dn__state *st, dn__entity *e);
+static int dsets_observe(dn__state *st, dn__entity *e, int64_t now);
+static void dsets_free(dn__state *st, dn__entity *e);
+
 static inline uint64_t fact_filter_bits(const dn__state *st, const dn__entity *e,
                                         const dn__fact_core *f)
 {
@@ -68,6 +72,8 @@ static void drop_oldest(dn__state *st, dn__entity *e)
         if (a->tail != e->end)
             a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
     }
+    if (e->dsets)
+        dsets_drop_first(st, e);
     e->first++;
     if (e->first == e->end) {
         /* empty: both arrays start over at their front, no move needed */
@@ -151,8 +157,23 @@ static int ids_room(dn__state *st, dn__entity *e, uint32_t len, uint32_t *off)
     return 0;
 }
 
+static void dsets_free(dn__state *st, dn__entity *e)
+{
+    if (e->dsets) {
+        uint32_t n = st->kinds[e->kind].plan->agg_count;
+        for (uint32_t s = 0; s < n; s++) {
+            st->stats.bytes -= (size_t)e->dsets[s].cap * sizeof(dn__dset_entry);
+            free(e->dsets[s].tab);
+        }
+        st->stats.bytes -= n * sizeof(*e->dsets);
+        free(e->dsets);
+        e->dsets = NULL;
+    }
+}
+
 void dn__state_facts_free(dn__state *st, dn__entity *e)
 {
+    dsets_free(st, e);
     st->stats.bytes -= (size_t)e->cap * st->kinds[e->kind].stride + e->ids_cap;
     free(e->facts);
     free(e->ids);
@@ -388,6 +409,9 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
             e->accs[i].sum += f->amount;
         }
     }
+    if ((e->dsets || e->end - e->first > DN__DSET_MIN_FACTS) && k->has_distinct &&
+        (rc = dsets_observe(st, e, ts)) != 0)
+        goto fail;
 done:
     e->newest_ts = ts;
     e->has_facts_ever = true;
@@ -486,6 +510,148 @@ static uint32_t distinct_count(const dn__state *st, const dn__entity *e, const d
     return distinct;
 }
 
+/* ---- incremental distinct (see dn__dset in state_int.h) ---- */
+
+static dn__dset_entry *dset_find(dn__dset *d, uint64_t v)
+{
+    uint32_t i = cp_slot(v, d->cap);
+    while (d->tab[i].v != 0 && d->tab[i].v != v)
+        i = (i + 1) & (d->cap - 1);
+    return &d->tab[i];
+}
+
+static int dset_grow(dn__state *st, dn__dset *d)
+{
+    uint32_t ncap = d->cap ? d->cap * 2 : 32;
+    dn__dset_entry *nt = calloc(ncap, sizeof(*nt));
+    if (!nt)
+        return DN_ENOMEM;
+    dn__dset old = *d;
+    d->tab = nt;
+    d->cap = ncap;
+    for (uint32_t i = 0; i < old.cap; i++)
+        if (old.tab[i].v != 0)
+            *dset_find(d, old.tab[i].v) = old.tab[i];
+    free(old.tab);
+    st->stats.bytes += (size_t)(ncap - old.cap) * sizeof(dn__dset_entry);
+    return 0;
+}
+
+static int dset_add(dn__state *st, dn__dset *d, uint64_t v)
+{
+    if ((d->used + 1) * 4 > d->cap * 3) {
+        int rc = dset_grow(st, d);
+        if (rc)
+            return rc;
+    }
+    dn__dset_entry *x = dset_find(d, v);
+    if (x->v == 0) {
+        x->v = v;
+        x->n = 0;
+        d->used++;
+        d->distinct++;
+    }
+    x->n++;
+    return 0;
+}
+
+/* Takes one fact carrying v out; deletes the entry (backward shift) when it was the last. */
+static void dset_remove(dn__dset *d, uint64_t v)
+{
+    dn__dset_entry *x = dset_find(d, v);
+    if (x->v == 0 || --x->n > 0)
+        return;
+    uint32_t mask = d->cap - 1, i = (uint32_t)(x - d->tab), j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (d->tab[j].v == 0)
+            break;
+        uint32_t home = cp_slot(d->tab[j].v, d->cap);
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            d->tab[i] = d->tab[j];
+            i = j;
+        }
+    }
+    d->tab[i].v = 0;
+    d->used--;
+    d->distinct--;
+}
+
+static void dsets_drop_first(dn__state *st, dn__entity *e)
+{
+    const dn__state_plan *plan = st->kinds[e->kind].plan;
+    const dn__fact_core *f = dn__fact_at(st, e, e->first);
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        dn__dset *d = &e->dsets[s];
+        if (!d->tab || d->tail != e->first)
+            continue;
+        if (slot_match(st, e, &plan->aggs[s], f, 0))
+            dset_remove(d, field_value(st, e, f, plan->aggs[s].field));
+        d->tail++;
+    }
+}
+
+/* After the fact at end - 1 went in at now: every set leaves what fell out of its window and
+ * takes the new fact; an entity that just got busy gets its sets built from its facts. */
+static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
+{
+    int rc = 0;
+    const dn__state_plan *plan = st->kinds[e->kind].plan;
+    bool is_build = e->dsets == NULL;
+    if (is_build) {
+        e->dsets = calloc(plan->agg_count, sizeof(*e->dsets));
+        if (!e->dsets)
+            return DN_ENOMEM;
+        st->stats.bytes += plan->agg_count * sizeof(*e->dsets);
+    }
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        const dn__agg_spec *a = &plan->aggs[s];
+        if (a->kind != DN__AGG_DISTINCT)
+            continue;
+        dn__dset *d = &e->dsets[s];
+        int64_t cut = cutoff_of(now, a->window_ms);
+        uint32_t from = e->end - 1; /* the new fact */
+        if (is_build) {
+            if ((rc = dset_grow(st, d)) != 0)
+                return rc;
+            d->tail = from = lower_bound(st, e, cut);
+        }
+        while (d->tail != e->end && dn__fact_at(st, e, d->tail)->ts <= cut) {
+            const dn__fact_core *f = dn__fact_at(st, e, d->tail);
+            if (slot_match(st, e, a, f, 0))
+                dset_remove(d, field_value(st, e, f, a->field));
+            d->tail++;
+        }
+        for (uint32_t i = from; i != e->end; i++) {
+            const dn__fact_core *f = dn__fact_at(st, e, i);
+            if (slot_match(st, e, a, f, 0) &&
+                (rc = dset_add(st, d, field_value(st, e, f, a->field))) != 0)
+                return rc;
+        }
+    }
+    return rc;
+}
+
+void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h)
+{
+    const dn__state_plan *plan = st->kinds[e->kind].plan;
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        const dn__dset *d = &e->dsets[s]; /* brings the array in on the first slot */
+        dn__fact_field f = plan->aggs[s].field;
+        if (d->tab && cp_h && (f == DN__FIELD_COUNTERPARTY || f == DN__FIELD_ACCOUNT))
+            __builtin_prefetch(&d->tab[cp_slot(cp_h, d->cap)]);
+    }
+}
+
+static int dsets_observe(dn__state *st, dn__entity *e, int64_t now)
+{
+    int rc = dsets_update(st, e, now);
+    if (rc)
+        dsets_free(st, e); /* queries scan again; the sets are rebuilt on the next fact */
+    return rc;
+}
+
 static int64_t query_now(const dn__entity *e, int64_t now)
 {
     return e->newest_ts != INT64_MIN && now < e->newest_ts ? e->newest_ts : now;
@@ -523,6 +689,11 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
             out->d = count ? (double)sum / (double)count : 0.0;
             out->i = count ? sum / count : 0;
         }
+        return;
+    }
+    if (a->kind == DN__AGG_DISTINCT && e->dsets && e->dsets[slot].tab &&
+        query_now(e, now_ms) == e->newest_ts) {
+        out->i = e->dsets[slot].distinct; /* observe() moved it to newest_ts */
         return;
     }
     uint32_t from = lower_bound(st, e, cut);

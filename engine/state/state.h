@@ -42,7 +42,13 @@ typedef enum dn__entity_kind {
 } dn__entity_kind;
 
 /* The role an entity plays in an event; a rule is written `for` one role. */
-typedef enum dn__role { DN__ROLE_SRC, DN__ROLE_DST, DN__ROLE_DEVICE, DN__ROLE_IP, DN__ROLE_COUNT } dn__role;
+typedef enum dn__role {
+    DN__ROLE_SRC,
+    DN__ROLE_DST,
+    DN__ROLE_DEVICE,
+    DN__ROLE_IP,
+    DN__ROLE_COUNT
+} dn__role;
 
 static inline dn__entity_kind dn__role_kind(dn__role r)
 {
@@ -91,7 +97,7 @@ typedef struct dn__state_plan {
     int64_t retention_ms;  /* longest window any slot, hits() or typology needs; facts older go */
     int64_t counterparty_memory_ms; /* how far back new_counterparty looks (0: not used); kept as
                                        a compact set of counterparty hashes, not as facts */
-    uint32_t rule_count;   /* rule indexes passed to record_hit/hits are < rule_count */
+    uint32_t rule_count;            /* rule indexes passed to record_hit/hits are < rule_count */
     uint32_t typology_count;
 } dn__state_plan;
 
@@ -133,10 +139,10 @@ typedef struct dn__state dn__state;
 
 /* Per (entity, typology) alerting state, kept in the entity; engine/score reads and writes it. */
 typedef struct dn__typology_state {
-    bool is_open;          /* an alert was raised and its suppression window has not ended */
-    int64_t alert_ts_ms;   /* event time the open alert was raised */
-    uint64_t alert_seq;    /* disambiguates alert ids of one entity and typology */
-    int64_t last_score;    /* score reported in the last alert or update */
+    bool is_open;        /* an alert was raised and its suppression window has not ended */
+    int64_t alert_ts_ms; /* event time the open alert was raised */
+    uint64_t alert_seq;  /* disambiguates alert ids of one entity and typology */
+    int64_t last_score;  /* score reported in the last alert or update */
 } dn__typology_state;
 
 /*
@@ -151,6 +157,25 @@ void dn__state_free(dn__state *st);
  * (never one touched for the current event: call dn__state_event_begin first). */
 void dn__state_event_begin(dn__state *st);
 int dn__state_touch(dn__state *st, dn__entity_kind kind, dn_str id, dn__entity **out);
+/* The same, with id_h = dn__hash64 of id's bytes already computed by the caller. */
+int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t id_h,
+                      dn__entity **out);
+
+/*
+ * Prefetch hints, with no effect on state. The engine knows each event dozens of events before it
+ * scores it (the reorder buffer holds it), so it walks each role's entity toward the cache in
+ * stages spaced several events apart, each stage reading only what the previous one brought in:
+ * dn__state_prefetch_slot (the table slot of hash h, from dn__state_entity_hash),
+ * dn__state_prefetch_entity (the entity in that slot, when the stored hash matches), and
+ * dn__state_prefetch_facts (the fact, id and counterparty arrays observe() will touch, and the
+ * distinct() sets' slots of cp_h, the counterparty hash the event's fact will carry).
+ */
+uint64_t dn__state_entity_hash(dn__entity_kind kind, dn_str id);
+/* The same from id_h = dn__hash64 of the id's bytes. */
+uint64_t dn__state_entity_hash_of(dn__entity_kind kind, uint64_t id_h);
+void dn__state_prefetch_slot(const dn__state *st, uint64_t h);
+void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64_t h);
+void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h);
 
 /* The entity's id and kind (for alerts). The id stays valid while the entity lives. */
 dn_str dn__entity_id(const dn__entity *e);

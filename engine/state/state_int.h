@@ -2,10 +2,13 @@
  * state_int.h - the private layout of the state store, shared by the files of engine/state only.
  *
  * Layout of one shard's state (dn__state):
- *   - a chained hash table of entities keyed by (kind, id) with dn__hash64, the chain link
- *     inside the entity (no separate nodes); the table doubles when it holds as many entities
- *     as buckets;
- *   - an intrusive doubly linked LRU list through every entity, most recent at the head;
+ *   - an open-addressing hash table (linear probing) of (hash, entity) pairs keyed by (kind, id)
+ *     with dn__hash64: a lookup compares stored hashes without touching other entities; the
+ *     table doubles past a load of 1/2;
+ *   - LRU order by a stamp: every touch gives the entity the next value of a counter, so the
+ *     least recently used entity is the one with the smallest stamp. Eviction takes entities
+ *     from a batch of the oldest stamps collected by one pass over the table (see entity.c);
+ *     a touch writes nothing outside the entity it touches;
  *   - per entity kind a fact layout (kind_layout) derived from the plan: the 32-byte core every
  *     fact has, plus an 8-byte word for each optional column the plan reads (where-filter bits,
  *     device, ip, channel, ip_country hashes), so state holds only what the rules read;
@@ -84,12 +87,31 @@ typedef struct dn__kind_layout {
     dn__acc_spec *accs;
     uint32_t acc_count;
     int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
+    bool has_distinct; /* the plan has a distinct() slot */
 } dn__kind_layout;
 
 typedef struct dn__cp_entry {
     uint64_t h; /* 0: empty */
     int64_t ts;
 } dn__cp_entry;
+
+/* Incremental distinct(): for one distinct slot of a busy entity, how many in-window matching
+ * facts carry each value. Built once the entity holds more than DN__DSET_MIN_FACTS facts (below
+ * that a scan of the window is cheaper than the memory), then kept up to date by observe(). */
+#define DN__DSET_MIN_FACTS 48u
+
+typedef struct dn__dset_entry {
+    uint64_t v; /* 0: empty */
+    uint32_t n; /* matching facts in the window carrying v (> 0 when v != 0) */
+} dn__dset_entry;
+
+typedef struct dn__dset {
+    uint32_t tail;     /* absolute index of the oldest fact still in the slot's window */
+    uint32_t distinct; /* values with n > 0 */
+    uint32_t cap;      /* power of two; 0 for slots that are not distinct() */
+    uint32_t used;
+    dn__dset_entry *tab;
+} dn__dset;
 
 typedef struct dn__hit {
     int64_t ts;
@@ -100,15 +122,15 @@ typedef struct dn__hit {
 } dn__hit;
 
 struct dn__entity {
-    dn__entity *hnext;
-    dn__entity *lru_prev, *lru_next;
     uint64_t h;
+    uint64_t lru_stamp; /* st->lru_clock at the last touch: smallest = least recently used */
     uint64_t touch_seq; /* event sequence of the last touch */
     unsigned char *facts;
     char *ids;
     dn__cp_entry *cps;
     dn__hit *hits;
     dn__typology_state *typ;
+    dn__dset *dsets;   /* per plan slot, NULL until the entity gets busy (DN__DSET_MIN_FACTS) */
     int64_t newest_ts; /* ts of the newest fact ever inserted; INT64_MIN when none */
     int64_t first_seen, opened;
     int64_t last_ms[3];             /* by dir - 1: IN, OUT, ANY */
@@ -126,12 +148,20 @@ struct dn__entity {
     dn__acc accs[]; /* layout.acc_count of them, then id_len bytes of id */
 };
 
+typedef struct dn__slot {
+    uint64_t h;
+    dn__entity *e; /* NULL: empty */
+} dn__slot;
+
 struct dn__state {
     dn_state_config cfg;
     dn__kind_layout kinds[DN__ENT_KIND_COUNT];
-    dn__entity **buckets;
-    uint64_t bucket_count; /* power of two */
-    dn__entity *lru_head, *lru_tail;
+    dn__slot *slots;
+    uint64_t slot_count; /* power of two */
+    uint64_t lru_clock;
+    struct dn__victim
+        *victims; /* eviction batch: oldest stamps first, [victim_pos, victim_count) */
+    uint64_t victim_pos, victim_count, victim_cap;
     uint64_t event_seq;
     uint64_t *scratch; /* distinct() set */
     uint32_t scratch_cap;
@@ -169,6 +199,7 @@ static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entit
 void dn__state_hits_free(dn__state *st, dn__entity *e);
 void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms);
 /* facts.c */
+void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h);
 void dn__state_facts_free(dn__state *st, dn__entity *e);
 void dn__state_cps_free(dn__state *st, dn__entity *e);
 int dn__state_cps_seen(dn__state *st, dn__entity *e, uint64_t h, int64_t ts, int64_t memory_ms,

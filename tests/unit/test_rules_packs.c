@@ -84,6 +84,29 @@ static int check(const char *args, char *out, size_t cap)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* bench/rules-every-construct, the benchmark's "every construct" rule set, compiles clean and
+ * keeps its 12 regex rules, its shadow rule and its three typologies. */
+static void test_every_construct_compiles(void **state)
+{
+    (void)state;
+    dn_diags *d = NULL;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(dn_ruleset_compile(DN_SOURCE_DIR "/bench/rules-every-construct", &d, &rs), 0);
+    assert_int_equal(dn_diags_count(d), 0);
+    uint32_t nt = 0, nr = 0, regex_rules = 0, shadow = 0;
+    dn__ruleset_typologies(rs, &nt);
+    const dn__rule_info *ri = dn__ruleset_rules(rs, &nr);
+    for (uint32_t i = 0; i < nr; i++) {
+        regex_rules += strncmp(ri[i].id, "re.", 3) == 0;
+        shadow += ri[i].is_shadow;
+    }
+    assert_int_equal(nt, 3);
+    assert_int_equal(regex_rules, 12);
+    assert_int_equal(shadow, 1);
+    dn_diags_free(d);
+    dn_ruleset_release(rs);
+}
+
 static void test_check_exits_0(void **state)
 {
     (void)state;
@@ -108,6 +131,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_packs_compile_clean),
+        cmocka_unit_test(test_every_construct_compiles),
         cmocka_unit_test(test_check_exits_0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,26 +69,6 @@ void *realloc(void *p, size_t n)
 }
 #endif
 
-__attribute__((weak)) void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot,
-                                         int64_t now_ms, uint64_t cp_h, dn__agg_value *out)
-{
-    (void)st, (void)e, (void)slot, (void)now_ms, (void)cp_h;
-    memset(out, 0, sizeof(*out));
-}
-__attribute__((weak)) uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e,
-                                                       uint32_t slot, int64_t now_ms, uint64_t cp_h,
-                                                       dn_str *ids, uint32_t cap)
-{
-    (void)st, (void)e, (void)slot, (void)now_ms, (void)cp_h, (void)ids, (void)cap;
-    return 0;
-}
-__attribute__((weak)) uint32_t dn__state_hits(const dn__state *st, const dn__entity *e,
-                                              uint32_t rule, int64_t window_ms, int64_t now_ms)
-{
-    (void)st, (void)e, (void)rule, (void)window_ms, (void)now_ms;
-    return 0;
-}
-
 static const char src_ok[] =
     "version \"oom\"\nbase EUR\nparam p = [\"KH\", \"MM\"]\nparam m = 2 * 1000 GBP\n"
     "list w from \"lists/w.txt\"\n"

@@ -27,7 +27,9 @@
  *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
  *          absolute offsets [ids_head, ids_tail) with ids_base at position 0;
  *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
- *   hits   the hit log (rule, ts, score, optional note), oldest first;
+ *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
+ *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so
+ *          hit queries read the hits of the rules they ask about, not the whole log;
  *   typ    the per-typology alerting state.
  *
  * Invariants:
@@ -119,6 +121,7 @@ typedef struct dn__hit {
     int32_t score;
     void *note; /* malloc'd explanation (engine/score), or NULL */
     uint32_t note_len;
+    uint32_t prev; /* how many entries back the previous hit of the same rule was; 0: none */
 } dn__hit;
 
 struct dn__entity {
@@ -129,6 +132,9 @@ struct dn__entity {
     char *ids;
     dn__cp_entry *cps;
     dn__hit *hits;
+    uint64_t
+        *hit_last;     /* per plan rule: 1 + absolute index of its newest hit, 0: none; with hits */
+    uint64_t hit_abs0; /* absolute index of hits[0] (hits ever dropped from the front) */
     dn__typology_state *typ;
     dn__dset *dsets;   /* per plan slot, NULL until the entity gets busy (DN__DSET_MIN_FACTS) */
     int64_t newest_ts; /* ts of the newest fact ever inserted; INT64_MIN when none */

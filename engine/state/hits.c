@@ -38,9 +38,16 @@ static void drop_front(dn__state *st, dn__entity *e, uint32_t n)
         return;
     for (uint32_t i = 0; i < n; i++)
         hit_release(st, &e->hits[i]);
-    memmove(e->hits, e->hits + n, (e->hit_count - n) * sizeof(*e->hits));
+    /* the log's front just moves; record_hit moves the live hits back to the start of the
+     * allocation when that frees enough of it */
+    e->hits += n;
+    e->hit_skip += n;
     e->hit_count -= n;
     e->hit_abs0 += n;
+    if (e->hit_count == 0) {
+        e->hits -= e->hit_skip;
+        e->hit_skip = 0;
+    }
     if (e->hit_seq_count > e->hit_count)
         e->hit_seq_count = (uint16_t)e->hit_count;
 }
@@ -60,8 +67,10 @@ void dn__state_hits_free(dn__state *st, dn__entity *e)
     for (uint32_t i = 0; i < e->hit_count; i++)
         hit_release(st, &e->hits[i]);
     st->stats.bytes -= (size_t)e->hit_cap * sizeof(*e->hits);
-    free(e->hits);
+    if (e->hits)
+        free(e->hits - e->hit_skip);
     e->hits = NULL;
+    e->hit_skip = 0;
     if (e->hit_last) {
         st->stats.bytes -= (size_t)st->kinds[e->kind].plan->rule_count * sizeof(*e->hit_last);
         free(e->hit_last);
@@ -95,14 +104,22 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
     }
     if (e->hit_count >= st->cfg.max_facts_per_entity)
         drop_front(st, e, 1);
-    if (e->hit_count == e->hit_cap) {
-        uint32_t ncap = e->hit_cap ? e->hit_cap * 2 : 2;
-        dn__hit *nh = realloc(e->hits, ncap * sizeof(*nh));
-        if (!nh)
-            goto fail;
-        st->stats.bytes += (size_t)(ncap - e->hit_cap) * sizeof(*nh);
-        e->hits = nh;
-        e->hit_cap = ncap;
+    if (e->hit_skip + e->hit_count == e->hit_cap) {
+        dn__hit *base = e->hits ? e->hits - e->hit_skip : NULL;
+        if (e->hit_skip == 0 || e->hit_skip < e->hit_cap / 4) {
+            /* grow (doubling) unless moving the hits frees a quarter: O(1) moves per hit */
+            uint32_t ncap = e->hit_cap ? e->hit_cap * 2 : 2;
+            dn__hit *nh = realloc(base, ncap * sizeof(*nh));
+            if (!nh)
+                goto fail;
+            st->stats.bytes += (size_t)(ncap - e->hit_cap) * sizeof(*nh);
+            base = nh;
+            e->hit_cap = ncap;
+        }
+        if (e->hit_skip)
+            memmove(base, base + e->hit_skip, e->hit_count * sizeof(*base));
+        e->hits = base;
+        e->hit_skip = 0;
     }
     if (e->hit_seq != st->event_seq) {
         e->hit_seq = st->event_seq;

@@ -144,7 +144,9 @@ struct dn__entity {
     uint32_t base, first, end, cap; /* fact array */
     uint32_t ids_base, ids_head, ids_tail, ids_cap;
     uint32_t cp_count, cp_cap;
-    uint32_t hit_count, hit_cap;
+    uint32_t hit_count,
+        hit_cap; /* hit_cap: entries of the allocation, hit_skip of them before hits */
+    uint32_t hit_skip;
     uint16_t hit_seq_count;
     uint16_t id_len;
     uint16_t acc_n; /* the kind's accumulator count (the id follows them) */

@@ -37,6 +37,8 @@
  *   - base <= first <= end <= base + cap (modulo 2^32);
  *   - every accumulator's tail is in [first, end] and its count/sum are exactly those of the
  *     matching facts in [tail, end); facts before tail are out of its window as of newest_ts;
+ *     accumulators of one window (a group, adjacent in accs) always share tail and tail_ts, so
+ *     observe() walks each window's leaving facts once for the whole group;
  *   - the ids of facts [first, end) lie in order in [ids_head, ids_tail): ids_head is the
  *     oldest fact's id_off, ids_base <= ids_head <= ids_tail <= ids_base + ids_cap.
  *
@@ -86,8 +88,9 @@ typedef struct dn__kind_layout {
     const dn__state_plan *plan;
     uint32_t stride;                 /* bytes per fact */
     int16_t col_off[DN__COL_COUNT_]; /* byte offset of each optional column, -1 when absent */
-    dn__acc_spec *accs;
+    dn__acc_spec *accs; /* ordered by window: accumulators of one window are adjacent */
     uint32_t acc_count;
+    uint32_t *grp_end; /* per accumulator: one past the last of its window's group */
     int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
     bool has_distinct; /* the plan has a distinct() slot */
 } dn__kind_layout;

@@ -39,6 +39,18 @@ static void puts_(out *o, const char *s)
     put(o, s, strlen(s));
 }
 
+/* The decimal digits of a, as printf's %" PRIu64 " writes them, without a printf call. */
+static void put_u64(out *o, uint64_t a)
+{
+    char d[20];
+    size_t n = sizeof(d);
+    do {
+        d[--n] = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    put(o, d + n, sizeof(d) - n);
+}
+
 static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
 {
     char tmp[160];
@@ -51,10 +63,14 @@ static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
         puts_(o, v->v.b ? "true" : "false");
         return;
     case T_NUMBER:
-        if (v->v.d == floor(v->v.d) && fabs(v->v.d) < 1e15)
-            snprintf(tmp, sizeof(tmp), "%.0f", v->v.d);
-        else
-            snprintf(tmp, sizeof(tmp), "%.10g", v->v.d);
+        if (v->v.d == floor(v->v.d) && fabs(v->v.d) < 1e15) {
+            /* what "%.0f" prints for an integral value, "-0" included */
+            if (signbit(v->v.d))
+                put(o, "-", 1);
+            put_u64(o, (uint64_t)fabs(v->v.d));
+            return;
+        }
+        snprintf(tmp, sizeof(tmp), "%.10g", v->v.d);
         puts_(o, tmp);
         return;
     case T_MONEY: {
@@ -70,9 +86,15 @@ static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
             f /= 10;
         }
         frac[d] = '\0';
-        snprintf(tmp, sizeof(tmp), "%s%" PRIu64 "%s%s %s", v->v.i < 0 ? "-" : "", a / (uint64_t)p,
-                 d ? "." : "", frac, rs->base);
-        puts_(o, tmp);
+        if (v->v.i < 0)
+            put(o, "-", 1);
+        put_u64(o, a / (uint64_t)p);
+        if (d) {
+            put(o, ".", 1);
+            put(o, frac, (size_t)d);
+        }
+        put(o, " ", 1);
+        puts_(o, rs->base);
         return;
     }
     case T_DURATION: {
@@ -95,8 +117,10 @@ static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
             ms %= parts[i].ms;
             if (!q)
                 continue;
-            snprintf(tmp, sizeof(tmp), "%s%" PRId64 "%s", first ? "" : " ", q, parts[i].unit);
-            puts_(o, tmp);
+            if (!first)
+                put(o, " ", 1);
+            put_u64(o, (uint64_t)q); /* q > 0: ms is not negative here */
+            puts_(o, parts[i].unit);
             first = false;
         }
         return;

@@ -433,6 +433,17 @@ static int cmp_values(int op, const dn__value *l, const dn__value *r)
         c = (int)l->v.b - (int)r->v.b;
         break;
     case T_STRING: {
+        if (op == TK_EQ || op == TK_NE) {
+            /* equality: lengths first, then the bytes (most `type == "..."` tests end at the
+             * length or the first byte, without a call) */
+            uint32_t len = l->v.s.len;
+            bool eq = len == r->v.s.len;
+            for (uint32_t i = 0; eq && i < len && i < 16; i++)
+                eq = l->v.s.ptr[i] == r->v.s.ptr[i];
+            if (eq && len > 16)
+                eq = memcmp(l->v.s.ptr + 16, r->v.s.ptr + 16, len - 16) == 0;
+            return op == TK_EQ ? eq : !eq;
+        }
         uint32_t n = l->v.s.len < r->v.s.len ? l->v.s.len : r->v.s.len;
         c = n ? memcmp(l->v.s.ptr, r->v.s.ptr, n) : 0;
         if (c == 0)

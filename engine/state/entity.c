@@ -76,12 +76,46 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             k->accs[k->acc_count++] = want;
         k->slot_acc[s] = (int32_t)i;
     }
+    /* order by window (stable), so each window's accumulators form one group */
+    k->grp_end = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*k->grp_end));
+    uint32_t *perm = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*perm));
+    dn__acc_spec *sorted = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*sorted));
+    if (!k->grp_end || !perm || !sorted) {
+        free(perm);
+        free(sorted);
+        goto fail;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        bool placed = false;
+        for (uint32_t j = 0; j < i && !placed; j++)
+            placed = k->accs[j].window_ms == k->accs[i].window_ms;
+        if (placed)
+            continue; /* its group was laid out with the first of its window */
+        uint32_t start = n;
+        for (uint32_t j = i; j < k->acc_count; j++) {
+            if (k->accs[j].window_ms != k->accs[i].window_ms)
+                continue;
+            perm[j] = n;
+            sorted[n++] = k->accs[j];
+        }
+        for (uint32_t j = start; j < n; j++)
+            k->grp_end[j] = n;
+    }
+    memcpy(k->accs, sorted, k->acc_count * sizeof(*sorted));
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (k->slot_acc[s] >= 0)
+            k->slot_acc[s] = (int32_t)perm[k->slot_acc[s]];
+    free(perm);
+    free(sorted);
     return 0;
 fail:
     free(k->slot_acc);
     free(k->accs);
+    free(k->grp_end);
     k->slot_acc = NULL;
     k->accs = NULL;
+    k->grp_end = NULL;
     return rc;
 }
 
@@ -163,6 +197,7 @@ void dn__state_free(dn__state *st)
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);
+        free(st->kinds[k].grp_end);
     }
     free(st->slots);
     free(st->victims);
@@ -346,7 +381,8 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
     if (e->facts && e->first != e->end) {
         __builtin_prefetch(dn__fact_at(st, e, e->first));
         __builtin_prefetch(dn__fact_at(st, e, e->end - 1));
-        for (uint32_t i = 0; i < e->acc_n; i++)
+        /* one tail per window group (they share it) */
+        for (uint32_t i = 0; i < e->acc_n; i = st->kinds[e->kind].grp_end[i])
             if (e->accs[i].tail != e->end)
                 __builtin_prefetch(dn__fact_at(st, e, e->accs[i].tail));
     }

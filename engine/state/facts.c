@@ -60,17 +60,20 @@ static void drop_oldest(dn__state *st, dn__entity *e)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
     const dn__fact_core *f = dn__fact_at(st, e, e->first);
-    for (uint32_t i = 0; i < k->acc_count; i++) {
-        dn__acc *a = &e->accs[i];
-        if (a->tail != e->first)
-            continue;
-        if (acc_match(&k->accs[i], st, e, f)) {
-            a->count--;
-            a->sum -= f->amount;
+    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
+        if (e->accs[g].tail != e->first)
+            continue; /* the whole group shares the tail */
+        uint32_t t = e->accs[g].tail + 1;
+        int64_t tts = t != e->end ? dn__fact_at(st, e, t)->ts : e->accs[g].tail_ts;
+        for (uint32_t i = g; i < k->grp_end[g]; i++) {
+            dn__acc *a = &e->accs[i];
+            if (acc_match(&k->accs[i], st, e, f)) {
+                a->count--;
+                a->sum -= f->amount;
+            }
+            a->tail = t;
+            a->tail_ts = tts;
         }
-        a->tail++;
-        if (a->tail != e->end)
-            a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
     }
     if (e->dsets)
         dsets_drop_first(st, e);
@@ -88,18 +91,29 @@ static void drop_oldest(dn__state *st, dn__entity *e)
 static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
-    for (uint32_t i = 0; i < k->acc_count; i++) {
-        dn__acc *a = &e->accs[i];
-        int64_t cut = cutoff_of(now, k->accs[i].window_ms);
-        while (a->tail != e->end && a->tail_ts <= cut) {
-            const dn__fact_core *f = dn__fact_at(st, e, a->tail);
-            if (acc_match(&k->accs[i], st, e, f)) {
-                a->count--;
-                a->sum -= f->amount;
+    /* one walk per window: every accumulator of the group takes each leaving fact */
+    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
+        uint32_t t = e->accs[g].tail;
+        int64_t tts = e->accs[g].tail_ts;
+        int64_t cut = cutoff_of(now, k->accs[g].window_ms);
+        if (t == e->end || tts > cut)
+            continue;
+        uint32_t ge = k->grp_end[g];
+        while (t != e->end && tts <= cut) {
+            const dn__fact_core *f = dn__fact_at(st, e, t);
+            for (uint32_t i = g; i < ge; i++) {
+                if (acc_match(&k->accs[i], st, e, f)) {
+                    e->accs[i].count--;
+                    e->accs[i].sum -= f->amount;
+                }
             }
-            a->tail++;
-            if (a->tail != e->end)
-                a->tail_ts = dn__fact_at(st, e, a->tail)->ts;
+            t++;
+            if (t != e->end)
+                tts = dn__fact_at(st, e, t)->ts;
+        }
+        for (uint32_t i = g; i < ge; i++) {
+            e->accs[i].tail = t;
+            e->accs[i].tail_ts = tts;
         }
     }
 }

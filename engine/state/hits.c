@@ -38,8 +38,16 @@ static void drop_front(dn__state *st, dn__entity *e, uint32_t n)
         return;
     for (uint32_t i = 0; i < n; i++)
         hit_release(st, &e->hits[i]);
-    memmove(e->hits, e->hits + n, (e->hit_count - n) * sizeof(*e->hits));
+    /* the log's front just moves; record_hit moves the live hits back to the start of the
+     * allocation when that frees enough of it */
+    e->hits += n;
+    e->hit_skip += n;
     e->hit_count -= n;
+    e->hit_abs0 += n;
+    if (e->hit_count == 0) {
+        e->hits -= e->hit_skip;
+        e->hit_skip = 0;
+    }
     if (e->hit_seq_count > e->hit_count)
         e->hit_seq_count = (uint16_t)e->hit_count;
 }
@@ -59,8 +67,15 @@ void dn__state_hits_free(dn__state *st, dn__entity *e)
     for (uint32_t i = 0; i < e->hit_count; i++)
         hit_release(st, &e->hits[i]);
     st->stats.bytes -= (size_t)e->hit_cap * sizeof(*e->hits);
-    free(e->hits);
+    if (e->hits)
+        free(e->hits - e->hit_skip);
     e->hits = NULL;
+    e->hit_skip = 0;
+    if (e->hit_last) {
+        st->stats.bytes -= (size_t)st->kinds[e->kind].plan->rule_count * sizeof(*e->hit_last);
+        free(e->hit_last);
+        e->hit_last = NULL;
+    }
     e->hit_count = e->hit_cap = 0;
 }
 
@@ -75,6 +90,12 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
         ts_ms = e->hits[e->hit_count - 1].ts;
     dn__state_hits_prune(st, e, ts_ms);
     rc = DN_ENOMEM;
+    if (!e->hit_last) {
+        uint32_t rules = st->kinds[e->kind].plan->rule_count;
+        if (!(e->hit_last = calloc(rules, sizeof(*e->hit_last))))
+            goto fail;
+        st->stats.bytes += (size_t)rules * sizeof(*e->hit_last);
+    }
     if (note_len) {
         copy = malloc(note_len);
         if (!copy)
@@ -83,14 +104,22 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
     }
     if (e->hit_count >= st->cfg.max_facts_per_entity)
         drop_front(st, e, 1);
-    if (e->hit_count == e->hit_cap) {
-        uint32_t ncap = e->hit_cap ? e->hit_cap * 2 : 2;
-        dn__hit *nh = realloc(e->hits, ncap * sizeof(*nh));
-        if (!nh)
-            goto fail;
-        st->stats.bytes += (size_t)(ncap - e->hit_cap) * sizeof(*nh);
-        e->hits = nh;
-        e->hit_cap = ncap;
+    if (e->hit_skip + e->hit_count == e->hit_cap) {
+        dn__hit *base = e->hits ? e->hits - e->hit_skip : NULL;
+        if (e->hit_skip == 0 || e->hit_skip < e->hit_cap / 4) {
+            /* grow (doubling) unless moving the hits frees a quarter: O(1) moves per hit */
+            uint32_t ncap = e->hit_cap ? e->hit_cap * 2 : 2;
+            dn__hit *nh = realloc(base, ncap * sizeof(*nh));
+            if (!nh)
+                goto fail;
+            st->stats.bytes += (size_t)(ncap - e->hit_cap) * sizeof(*nh);
+            base = nh;
+            e->hit_cap = ncap;
+        }
+        if (e->hit_skip)
+            memmove(base, base + e->hit_skip, e->hit_count * sizeof(*base));
+        e->hits = base;
+        e->hit_skip = 0;
     }
     if (e->hit_seq != st->event_seq) {
         e->hit_seq = st->event_seq;
@@ -98,7 +127,13 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
     }
     if (e->hit_seq_count < UINT16_MAX)
         e->hit_seq_count++;
-    e->hits[e->hit_count++] = (dn__hit){ts_ms, rule, score, copy, note_len};
+    uint64_t abs = e->hit_abs0 + e->hit_count;
+    uint64_t prev = e->hit_last[rule]; /* 1 + its absolute index; 0: none */
+    uint32_t back = prev > e->hit_abs0 && abs - (prev - 1) <= UINT32_MAX
+                        ? (uint32_t)(abs - (prev - 1))
+                        : 0; /* 0 too when the previous one was dropped */
+    e->hits[e->hit_count++] = (dn__hit){ts_ms, rule, score, copy, note_len, back};
+    e->hit_last[rule] = abs + 1;
     st->stats.bytes += note_len;
     return 0;
 fail:
@@ -127,6 +162,17 @@ static inline bool in_window(int64_t ts, int64_t window_ms, int64_t now_ms)
     return ts <= now_ms && (now_ms < INT64_MIN + window_ms || ts > now_ms - window_ms);
 }
 
+/* Position in the log of rule's newest hit, or -1 when it has none left. */
+static int64_t newest_of(const dn__state *st, const dn__entity *e, uint32_t rule)
+{
+    if (!e->hit_last || rule >= st->kinds[e->kind].plan->rule_count)
+        return -1;
+    uint64_t last = e->hit_last[rule]; /* 1 + absolute index */
+    if (last <= e->hit_abs0)
+        return -1; /* none, or dropped */
+    return (int64_t)(last - 1 - e->hit_abs0);
+}
+
 uint32_t dn__state_hits(const dn__state *st, const dn__entity *e, uint32_t rule, int64_t window_ms,
                         int64_t now_ms)
 {
@@ -135,8 +181,16 @@ uint32_t dn__state_hits(const dn__state *st, const dn__entity *e, uint32_t rule,
     if (e->hit_seq == st->event_seq)
         n -= e->hit_seq_count <= n ? e->hit_seq_count : n;
     uint32_t count = 0;
-    for (uint32_t i = 0; i < n; i++)
-        count += e->hits[i].rule == rule && in_window(e->hits[i].ts, window_ms, now_ms);
+    /* the rule's hits, newest first along the links: hit times never decrease and none is after
+     * now_ms, so the first one out of the window ends the walk */
+    int64_t i = newest_of(st, e, rule);
+    while (i >= 0) {
+        const dn__hit *h = &e->hits[i];
+        if (!in_window(h->ts, window_ms, now_ms))
+            break;
+        count += (uint64_t)i < n;
+        i = h->prev && h->prev <= i ? i - h->prev : -1;
+    }
     return count;
 }
 
@@ -165,14 +219,25 @@ static bool seen_before(uint64_t *seen, int pos)
 int64_t dn__state_hit_score(const dn__state *st, const dn__entity *e, const uint32_t *rules,
                             uint32_t rule_count, int64_t window_ms, int64_t now_ms)
 {
-    (void)st;
     int64_t sum = 0;
     uint64_t seen = 0;
     now_ms = hits_now(e, now_ms);
+    if (rule_count <= 64) {
+        /* each listed rule once (its first position), with its newest hit when that is in the
+         * window: the newest is in the window whenever any of its hits is */
+        for (uint32_t p = 0; p < rule_count; p++) {
+            if (rule_pos(rules[p], rules, rule_count) != (int)p)
+                continue;
+            int64_t i = newest_of(st, e, rules[p]);
+            if (i >= 0 && in_window(e->hits[i].ts, window_ms, now_ms))
+                sum += e->hits[i].score;
+        }
+        return sum;
+    }
     for (uint32_t i = e->hit_count; i > 0; i--) {
         const dn__hit *h = &e->hits[i - 1];
         if (!in_window(h->ts, window_ms, now_ms))
-            continue;
+            break; /* hit times never decrease: older hits are out too */
         int pos = rule_pos(h->rule, rules, rule_count);
         if (pos >= 0 && !seen_before(&seen, pos))
             sum += h->score;
@@ -191,7 +256,7 @@ uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint
     for (uint32_t i = e->hit_count; i > 0 && n < cap; i--) {
         const dn__hit *h = &e->hits[i - 1];
         if (!in_window(h->ts, window_ms, now_ms))
-            continue;
+            break; /* older hits are out too (see dn__state_hit_score) */
         int pos = rule_pos(h->rule, rules, rule_count);
         if (pos < 0 || seen_before(&seen, pos))
             continue;

@@ -27,7 +27,9 @@
  *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
  *          absolute offsets [ids_head, ids_tail) with ids_base at position 0;
  *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
- *   hits   the hit log (rule, ts, score, optional note), oldest first;
+ *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
+ *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so
+ *          hit queries read the hits of the rules they ask about, not the whole log;
  *   typ    the per-typology alerting state.
  *
  * Invariants:
@@ -35,6 +37,8 @@
  *   - base <= first <= end <= base + cap (modulo 2^32);
  *   - every accumulator's tail is in [first, end] and its count/sum are exactly those of the
  *     matching facts in [tail, end); facts before tail are out of its window as of newest_ts;
+ *     accumulators of one window (a group, adjacent in accs) always share tail and tail_ts, so
+ *     observe() walks each window's leaving facts once for the whole group;
  *   - the ids of facts [first, end) lie in order in [ids_head, ids_tail): ids_head is the
  *     oldest fact's id_off, ids_base <= ids_head <= ids_tail <= ids_base + ids_cap.
  *
@@ -84,8 +88,9 @@ typedef struct dn__kind_layout {
     const dn__state_plan *plan;
     uint32_t stride;                 /* bytes per fact */
     int16_t col_off[DN__COL_COUNT_]; /* byte offset of each optional column, -1 when absent */
-    dn__acc_spec *accs;
+    dn__acc_spec *accs; /* ordered by window: accumulators of one window are adjacent */
     uint32_t acc_count;
+    uint32_t *grp_end; /* per accumulator: one past the last of its window's group */
     int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
     bool has_distinct; /* the plan has a distinct() slot */
 } dn__kind_layout;
@@ -119,6 +124,7 @@ typedef struct dn__hit {
     int32_t score;
     void *note; /* malloc'd explanation (engine/score), or NULL */
     uint32_t note_len;
+    uint32_t prev; /* how many entries back the previous hit of the same rule was; 0: none */
 } dn__hit;
 
 struct dn__entity {
@@ -129,6 +135,9 @@ struct dn__entity {
     char *ids;
     dn__cp_entry *cps;
     dn__hit *hits;
+    uint64_t
+        *hit_last;     /* per plan rule: 1 + absolute index of its newest hit, 0: none; with hits */
+    uint64_t hit_abs0; /* absolute index of hits[0] (hits ever dropped from the front) */
     dn__typology_state *typ;
     dn__dset *dsets;   /* per plan slot, NULL until the entity gets busy (DN__DSET_MIN_FACTS) */
     int64_t newest_ts; /* ts of the newest fact ever inserted; INT64_MIN when none */
@@ -138,7 +147,9 @@ struct dn__entity {
     uint32_t base, first, end, cap; /* fact array */
     uint32_t ids_base, ids_head, ids_tail, ids_cap;
     uint32_t cp_count, cp_cap;
-    uint32_t hit_count, hit_cap;
+    uint32_t hit_count,
+        hit_cap; /* hit_cap: entries of the allocation, hit_skip of them before hits */
+    uint32_t hit_skip;
     uint16_t hit_seq_count;
     uint16_t id_len;
     uint16_t acc_n; /* the kind's accumulator count (the id follows them) */

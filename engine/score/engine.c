@@ -128,11 +128,6 @@ void dn_engine_free(dn_engine *e)
     free(e);
 }
 
-static uint16_t pack_country(const char c[3])
-{
-    return c[0] && c[1] ? (uint16_t)((unsigned char)c[0] << 8 | (unsigned char)c[1]) : 0;
-}
-
 static uint64_t hash_str(dn_str s)
 {
     return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
@@ -225,54 +220,19 @@ done:
     return rc;
 }
 
-/* Hashes of an event's strings, each computed once per event (0 when absent or empty). */
-enum { H_SRC, H_DST, H_DEVICE, H_IP, H_CHANNEL, H_COUNT_ };
-
 static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role,
-                      const uint64_t hs[H_COUNT_])
+                      const dn__event_hashes *hs)
 {
     int rc = 0;
     dn_str id;
-    uint64_t id_h, other_h;
-    dn__dir dir = DN__DIR_ANY;
-    const char *other_country;
-    switch (role) {
-    case DN__ROLE_SRC:
-        id = ev->src, id_h = hs[H_SRC], other_h = hs[H_DST], other_country = ev->dst_country;
-        dir = DN__DIR_OUT;
-        break;
-    case DN__ROLE_DST:
-        id = ev->dst, id_h = hs[H_DST], other_h = hs[H_SRC], other_country = ev->src_country;
-        dir = DN__DIR_IN;
-        break;
-    default:
-        id = role == DN__ROLE_DEVICE ? ev->device : ev->ip;
-        id_h = role == DN__ROLE_DEVICE ? hs[H_DEVICE] : hs[H_IP];
-        other_h = present(ev->src) ? hs[H_SRC] : hs[H_DST];
-        other_country = present(ev->src) ? ev->src_country : ev->dst_country;
-    }
-    if (!present(id))
+    uint64_t id_h;
+    dn__fact_in f;
+    if (!dn__score_role_fact(ev, amount_base, role, hs, &id, &id_h, &f))
         return 0;
     dn__entity *ent = NULL;
     if ((rc = dn__state_touch_h(e->st, dn__role_kind(role), id, id_h, &ent)) != 0)
         goto fail;
-    dn__fact_in f = {
-        .ts_ms = ev->ts_ms,
-        .dir = dir,
-        .type = ev->type,
-        .has_amount = ev->has_amount,
-        .amount_base_minor = amount_base,
-        .counterparty_h = other_h,
-        .device_h = hs[H_DEVICE],
-        .ip_h = hs[H_IP],
-        .channel_h = hs[H_CHANNEL],
-        .ip_country = pack_country(ev->ip_country),
-        .country = pack_country(other_country),
-        .filter_bits = dn__lang_filters(e->sc, role),
-        .event_id = ev->id,
-        .has_opened = role == DN__ROLE_SRC && ev->customer.is_present && ev->customer.has_opened,
-        .opened_ms = ev->customer.opened_ms,
-    };
+    f.filter_bits = dn__lang_filters(e->sc, role);
     dn__observation pre;
     if ((rc = dn__state_observe(e->st, ent, &f, &pre)) != 0)
         goto fail;
@@ -324,13 +284,10 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base)
     int rc = 0;
     dn__state_event_begin(e->st);
     dn__lang_event_begin(e->sc, ev, amount_base);
-    const uint64_t hs[H_COUNT_] = {
-        present(ev->src) ? hash_str(ev->src) : 0,         present(ev->dst) ? hash_str(ev->dst) : 0,
-        present(ev->device) ? hash_str(ev->device) : 0,   present(ev->ip) ? hash_str(ev->ip) : 0,
-        present(ev->channel) ? hash_str(ev->channel) : 0,
-    };
+    dn__event_hashes hs;
+    dn__score_event_hashes(ev, &hs);
     for (int role = 0; role < DN__ROLE_COUNT; role++)
-        if ((rc = score_role(e, ev, amount_base, (dn__role)role, hs)) != 0)
+        if ((rc = score_role(e, ev, amount_base, (dn__role)role, &hs)) != 0)
             break;
     dn__lang_event_end(e->sc);
     if (rc == 0)

@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "dragnet/event.h"
+#include "state/state.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -103,5 +104,18 @@ const char *dn__score_verdict(int64_t score, int64_t review, int64_t block);
 int dn__score_alert_json(dn__buf *b, const dn__alert *a);
 /* Appends ms since the epoch as ISO 8601 UTC with milliseconds ("...T20:32:31.123Z"). */
 int dn__score_iso8601(dn__buf *b, int64_t ms);
+
+/*
+ * Facts (fact.c). dn__score_event_hashes hashes the strings facts carry, once per event (0 when
+ * absent or empty). dn__score_role_fact names the entity role plays in ev (*id, *id_h) and fills
+ * the fact it leaves there, all but filter_bits (the caller asks dn__lang_filters); false when
+ * the event has no such entity. Strings stay the event's.
+ */
+typedef struct dn__event_hashes {
+    uint64_t src, dst, device, ip, channel;
+} dn__event_hashes;
+void dn__score_event_hashes(const dn_event *ev, dn__event_hashes *out);
+bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,
+                         const dn__event_hashes *hs, dn_str *id, uint64_t *id_h, dn__fact_in *f);
 
 #endif

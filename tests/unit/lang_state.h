@@ -4,10 +4,10 @@
  *
  * It does for one event what engine/score does (engine.c, score_role), without typologies or
  * alerts: state and scratch begin the event; for each role the event has, the role's entity is
- * touched, its fact (with the scratch's where-filter bits) goes in, the VM evaluates the role's
- * rules, and each live rule that fired is recorded as a hit with its score, so later hits()
- * see it. Keeping the fact built here in step with engine.c is the price of testing the VM on
- * its own; the data-driven cases (test_lang_cases) run the same rules through dn_engine.
+ * touched, its fact (built by engine/score's dn__score_role_fact, with the scratch's
+ * where-filter bits) goes in, the VM evaluates the role's rules, and each live rule that fired
+ * is recorded as a hit with its score, so later hits() see it. The data-driven cases
+ * (test_lang_cases) run the same rules through dn_engine.
  *
  * Ownership: the state borrows the rule set's plans, so free the state before the rule set.
  * Static functions in a header: each test includes it once.
@@ -20,6 +20,7 @@
 #include "dragnet/event.h"
 #include "dragnet/rules.h"
 #include "lang/lang.h"
+#include "score/score.h"
 #include "state/state.h"
 
 #include <stdbool.h>
@@ -45,21 +46,6 @@ static inline dn__state *lst_new(const dn_ruleset *rs)
     return lst_new_capped(rs, 0);
 }
 
-static inline bool lst_present(dn_str s)
-{
-    return s.ptr != NULL && s.len > 0;
-}
-
-static inline uint64_t lst_hash(dn_str s)
-{
-    return lst_present(s) ? dn__hash64(s.ptr, s.len) : 0;
-}
-
-static inline uint16_t lst_country(const char c[3])
-{
-    return c[0] && c[1] ? (uint16_t)((unsigned char)c[0] << 8 | (unsigned char)c[1]) : 0;
-}
-
 /* Starts an event in state and scratch. */
 static inline void lst_begin(dn__state *st, dn__lang_scratch *sc, const dn_event *ev,
                              int64_t amount_base_minor)
@@ -76,43 +62,17 @@ static inline dn__entity *lst_observe(dn__state *st, dn__lang_scratch *sc, const
                                       int64_t amount_base_minor, dn__role role,
                                       dn__observation *pre)
 {
-    dn_str id, other;
-    const char *other_country;
-    dn__dir dir = DN__DIR_ANY;
-    switch (role) {
-    case DN__ROLE_SRC:
-        id = ev->src, other = ev->dst, other_country = ev->dst_country, dir = DN__DIR_OUT;
-        break;
-    case DN__ROLE_DST:
-        id = ev->dst, other = ev->src, other_country = ev->src_country, dir = DN__DIR_IN;
-        break;
-    default:
-        id = role == DN__ROLE_DEVICE ? ev->device : ev->ip;
-        other = lst_present(ev->src) ? ev->src : ev->dst;
-        other_country = lst_present(ev->src) ? ev->src_country : ev->dst_country;
-    }
-    if (!lst_present(id))
+    dn__event_hashes hs;
+    dn__score_event_hashes(ev, &hs);
+    dn_str id;
+    uint64_t id_h;
+    dn__fact_in f;
+    if (!dn__score_role_fact(ev, amount_base_minor, role, &hs, &id, &id_h, &f))
         return NULL;
     dn__entity *e = NULL;
     if (dn__state_touch(st, dn__role_kind(role), id, &e) != 0)
         return NULL;
-    dn__fact_in f = {
-        .ts_ms = ev->ts_ms,
-        .dir = dir,
-        .type = ev->type,
-        .has_amount = ev->has_amount,
-        .amount_base_minor = amount_base_minor,
-        .counterparty_h = lst_hash(other),
-        .device_h = lst_hash(ev->device),
-        .ip_h = lst_hash(ev->ip),
-        .channel_h = lst_hash(ev->channel),
-        .ip_country = lst_country(ev->ip_country),
-        .country = lst_country(other_country),
-        .filter_bits = dn__lang_filters(sc, role),
-        .event_id = ev->id,
-        .has_opened = role == DN__ROLE_SRC && ev->customer.is_present && ev->customer.has_opened,
-        .opened_ms = ev->customer.opened_ms,
-    };
+    f.filter_bits = dn__lang_filters(sc, role);
     if (dn__state_observe(st, e, &f, pre) != 0)
         return NULL;
     return e;

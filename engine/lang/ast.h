@@ -131,6 +131,9 @@ typedef enum dn__type {
 } dn__type;
 
 const char *dn__lang_type_name(dn__type t);
+/* The source text of a binary operator token ("+", ">=", "~", ...); "in" for TK_IDENT, which
+ * stands for `in` / `not in` (see dn__expr.is_not). */
+const char *dn__lang_op_text(int op);
 
 /* ---- values ------------------------------------------------------------------------------- */
 

@@ -771,7 +771,7 @@ static dn__type arith_type(int op, dn__type l, dn__type r)
     return T_ERROR;
 }
 
-static const char *op_text(int op)
+const char *dn__lang_op_text(int op)
 {
     switch (op) {
     case TK_PLUS:
@@ -843,8 +843,8 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             dn__type rt = check_expr(c, r, x);
             if (rt != T_ERROR)
                 diag(c, &r->sp, "type_mismatch", "write reference ~ /pattern/i",
-                     "the right side of %s must be a regex literal /.../, found %s", op_text(op),
-                     dn__lang_type_name(rt));
+                     "the right side of %s must be a regex literal /.../, found %s",
+                     dn__lang_op_text(op), dn__lang_type_name(rt));
             return T_ERROR;
         }
         if (x.is_const) {
@@ -857,7 +857,7 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
         }
         if (lt != T_STRING && lt != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", NULL, "%s matches a string, found %s on its left",
-                 op_text(op), dn__lang_type_name(lt));
+                 dn__lang_op_text(op), dn__lang_type_name(lt));
             return T_ERROR;
         }
         int field = l->kind == E_FIELD && dn__lang_field_is_fixed((int)l->ival) ? (int)l->ival : -1;
@@ -914,12 +914,12 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
         }
         if (ok && op != TK_EQ && op != TK_NE && !is_ordered(t) && t != T_DYN) {
             diag(c, &e->op_sp, "type_mismatch", "use == or !=", "cannot order %s values with %s",
-                 dn__lang_type_name(t), op_text(op));
+                 dn__lang_type_name(t), dn__lang_op_text(op));
             return T_ERROR;
         }
         if (ok && (t == T_LIST_STR || t == T_LIST_NUM || t == T_REGEX)) {
             diag(c, &e->op_sp, "type_mismatch", "use in", "cannot compare lists with %s",
-                 op_text(op));
+                 dn__lang_op_text(op));
             return T_ERROR;
         }
         if (!ok) {
@@ -948,7 +948,7 @@ static dn__type check_binary(dn__compiler *c, dn__expr *e, ctx x)
             money_hint(c, lt == T_NUMBER ? l : r, hint, sizeof(hint));
             h = hint;
         }
-        diag(c, &e->op_sp, "type_mismatch", h, "cannot apply %s to %s and %s", op_text(op),
+        diag(c, &e->op_sp, "type_mismatch", h, "cannot apply %s to %s and %s", dn__lang_op_text(op),
              dn__lang_type_name(lt), dn__lang_type_name(rt));
     }
     return t;

@@ -123,29 +123,6 @@ static void gen_cond(gen *g, dn__expr *e)
     }
 }
 
-static const char *cmp_text(int op)
-{
-    switch (op) {
-    case TK_EQ:
-        return "==";
-    case TK_NE:
-        return "!=";
-    case TK_LT:
-        return "<";
-    case TK_LE:
-        return "<=";
-    case TK_GT:
-        return ">";
-    case TK_GE:
-        return ">=";
-    case TK_MATCH:
-        return "~";
-    case TK_NOMATCH:
-        return "!~";
-    }
-    return "?";
-}
-
 static void gen_expr(gen *g, dn__expr *e)
 {
     if (g->c->err)
@@ -244,14 +221,14 @@ static void gen_expr(gen *g, dn__expr *e)
         case TK_NOMATCH: {
             gen_expr(g, l);
             const dn__regex *re = &rs->regexes[r->ival];
-            uint16_t s = add_site(g, e, l, cmp_text(e->op), re->src_text);
+            uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), re->src_text);
             emit(g, OP_MATCH, e->op == TK_NOMATCH, s, (uint32_t)r->ival, 0);
             return;
         }
         default: {
             gen_expr(g, l);
             gen_expr(g, r);
-            uint16_t s = add_site(g, e, l, cmp_text(e->op), NULL);
+            uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), NULL);
             emit(g, OP_CMP, (uint8_t)e->op, s, 0, -1);
             return;
         }

@@ -34,25 +34,6 @@ static const char *dir_name(int d)
 static const char *const fact_fields[] = {"counterparty", "device",  "ip",     "ip_country",
                                           "country",      "channel", "account"};
 
-static const char *cmp_name(int op)
-{
-    switch (op) {
-    case TK_EQ:
-        return "==";
-    case TK_NE:
-        return "!=";
-    case TK_LT:
-        return "<";
-    case TK_LE:
-        return "<=";
-    case TK_GT:
-        return ">";
-    case TK_GE:
-        return ">=";
-    }
-    return "?";
-}
-
 static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__program *p,
                           FILE *out)
 {
@@ -96,8 +77,8 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
             fprintf(out, "a=%-8u ; %s()", in->a, dn__lang_fn_names[in->a]);
             break;
         case OP_CMP:
-            fprintf(out, "op=%-7s ; %s %s", cmp_name(in->a), site ? site->left_text : "",
-                    cmp_name(in->a));
+            fprintf(out, "op=%-7s ; %s %s", dn__lang_op_text(in->a), site ? site->left_text : "",
+                    dn__lang_op_text(in->a));
             break;
         case OP_IN:
             fprintf(out, "set=%-6u ; %s %s %s", in->b, site ? site->left_text : "",

@@ -64,6 +64,18 @@ static void lex_error(dn__lexer *lx, const dn__span *sp, const char *code, const
         lx->err = DN_ENOMEM;
 }
 
+/* A raw control byte inside a literal is almost always an editing accident (an invisible
+ * backspace disables a regex without a word); the escape says what is meant. */
+static void control_char(dn__lexer *lx, const char *what)
+{
+    char msg[96], hint[64];
+    int c = peekc(lx, 0);
+    dn__span sp = {lx->src, (uint32_t)lx->pos, 1, lx->line, lx->col};
+    snprintf(msg, sizeof(msg), "a raw control character (0x%02x) inside a %s literal", c, what);
+    snprintf(hint, sizeof(hint), "write it as an escape (\\x%02x) if it is meant", c);
+    lex_error(lx, &sp, "control_char", hint, msg);
+}
+
 static void lex_string(dn__lexer *lx, dn__token *t)
 {
     adv(lx); /* opening quote */
@@ -103,6 +115,8 @@ static void lex_string(dn__lexer *lx, dn__token *t)
             adv(lx);
             c = (unsigned char)out;
         } else {
+            if (c < 0x20 && c != '\t')
+                control_char(lx, "string");
             adv(lx);
         }
         if (n + 1 >= cap) {
@@ -147,6 +161,8 @@ static void lex_regex(dn__lexer *lx, dn__token *t)
         }
         if (c == '/')
             break;
+        if (c < 0x20 && c != '\t')
+            control_char(lx, "regex");
         adv(lx);
     }
     size_t end = lx->pos;

@@ -72,6 +72,10 @@ static const golden cases[] = {
     {HDR RULE("reference == \"a\\qb\""), "bad_escape", "\\q", "unknown escape", NULL, NULL},
     {HDR RULE("amount > 24x"), "bad_number", "24x", "duration unit", NULL, NULL},
     {HDR RULE("reference ~ /abc/q"), "bad_regex", "q\n", "unknown regex flag", NULL, NULL},
+    {HDR RULE("reference ~ /ab\bc/"), "control_char", "\bc/", "raw control character (0x08)",
+     "\\x08", NULL},
+    {HDR RULE("reference == \"a\x01b\""), "control_char", "\x01b", "inside a string literal", NULL,
+     NULL},
     /* parser */
     {HDR RULE("amount > > 1 EUR"), "unexpected_token", "> 1", "expected a value", NULL, NULL},
     {HDR "garbage here\n" RULE("amount > 1 EUR"), "unexpected_token", "garbage",

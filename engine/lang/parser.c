@@ -389,17 +389,20 @@ static dn__expr *binary(parser *p, dn__expr_kind k, int op, const dn__span *op_s
     return e;
 }
 
-static dn__expr *parse_mul(parser *p)
+/* One left-associative level of binary operators (k1 or k2) over operands parsed by sub. A
+ * left-deep chain nests one level per operator. */
+static dn__expr *parse_left_assoc(parser *p, dn__expr *(*sub)(parser *), dn__tok_kind k1,
+                                  dn__tok_kind k2)
 {
-    dn__expr *l = parse_unary(p);
-    int levels = 0; /* a left-deep chain nests one level per operator */
-    while (l && (p->cur.kind == TK_STAR || p->cur.kind == TK_SLASH)) {
+    dn__expr *l = sub(p);
+    int levels = 0;
+    while (l && (p->cur.kind == k1 || p->cur.kind == k2)) {
         dn__token op = p->cur;
         next(p);
         if (!enter(p))
             return NULL;
         levels++;
-        dn__expr *r = parse_unary(p);
+        dn__expr *r = sub(p);
         if (!r)
             return NULL;
         l = binary(p, E_BINARY, op.kind, &op.sp, l, r);
@@ -408,23 +411,14 @@ static dn__expr *parse_mul(parser *p)
     return l;
 }
 
+static dn__expr *parse_mul(parser *p)
+{
+    return parse_left_assoc(p, parse_unary, TK_STAR, TK_SLASH);
+}
+
 static dn__expr *parse_add(parser *p)
 {
-    dn__expr *l = parse_mul(p);
-    int levels = 0; /* a left-deep chain nests one level per operator */
-    while (l && (p->cur.kind == TK_PLUS || p->cur.kind == TK_MINUS)) {
-        dn__token op = p->cur;
-        next(p);
-        if (!enter(p))
-            return NULL;
-        levels++;
-        dn__expr *r = parse_mul(p);
-        if (!r)
-            return NULL;
-        l = binary(p, E_BINARY, op.kind, &op.sp, l, r);
-    }
-    p->depth -= levels;
-    return l;
+    return parse_left_assoc(p, parse_mul, TK_PLUS, TK_MINUS);
 }
 
 static dn__expr *parse_cmp(parser *p)

@@ -22,21 +22,32 @@ typedef struct gen {
     bool witness;
 } gen;
 
+/* An arena array of len elements with room for one more (capacity *cap, doubling from first):
+ * arr itself, or a larger copy (the old block stays in the arena until the rule set is freed).
+ * NULL and err set when the arena is out of memory. */
+static void *grow(gen *g, void *arr, uint32_t len, uint32_t *cap, size_t elem, uint32_t first)
+{
+    if (len < *cap)
+        return arr;
+    uint32_t nc = *cap ? *cap * 2 : first;
+    void *n = dn__arena_alloc(g->c->a, nc * elem);
+    if (!n) {
+        g->c->err = DN_ENOMEM;
+        return NULL;
+    }
+    if (len)
+        memcpy(n, arr, len * elem);
+    *cap = nc;
+    return n;
+}
+
 static uint32_t emit(gen *g, uint8_t op, uint8_t a, uint16_t c, uint32_t b, int delta)
 {
     dn__program *p = g->p;
-    if (p->len == g->cap) {
-        uint32_t nc = g->cap ? g->cap * 2 : 32;
-        dn__insn *n = dn__arena_alloc(g->c->a, nc * sizeof(*n));
-        if (!n) {
-            g->c->err = DN_ENOMEM;
-            return 0;
-        }
-        if (p->len)
-            memcpy(n, p->code, p->len * sizeof(*n));
-        p->code = n;
-        g->cap = nc;
-    }
+    void *code = grow(g, p->code, p->len, &g->cap, sizeof(*p->code), 32);
+    if (!code)
+        return 0;
+    p->code = code;
     p->code[p->len] = (dn__insn){op, a, c, b};
     g->depth = (uint32_t)((int)g->depth + delta);
     if (g->depth > p->max_stack)
@@ -47,18 +58,10 @@ static uint32_t emit(gen *g, uint8_t op, uint8_t a, uint16_t c, uint32_t b, int 
 static uint32_t add_const(gen *g, const dn__value *v)
 {
     dn__program *p = g->p;
-    if (p->const_count == g->const_cap) {
-        uint32_t nc = g->const_cap ? g->const_cap * 2 : 8;
-        dn__value *n = dn__arena_alloc(g->c->a, nc * sizeof(*n));
-        if (!n) {
-            g->c->err = DN_ENOMEM;
-            return 0;
-        }
-        if (p->const_count)
-            memcpy(n, p->consts, p->const_count * sizeof(*n));
-        p->consts = n;
-        g->const_cap = nc;
-    }
+    void *consts = grow(g, p->consts, p->const_count, &g->const_cap, sizeof(*p->consts), 8);
+    if (!consts)
+        return 0;
+    p->consts = consts;
     p->consts[p->const_count] = *v;
     return p->const_count++;
 }
@@ -79,18 +82,10 @@ static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const 
     dn__program *p = g->p;
     if (p->site_count == 65535)
         return 0;
-    if (p->site_count == g->site_cap) {
-        uint32_t nc = g->site_cap ? g->site_cap * 2 : 8;
-        dn__site *n = dn__arena_alloc(g->c->a, nc * sizeof(*n));
-        if (!n) {
-            g->c->err = DN_ENOMEM;
-            return 0;
-        }
-        if (p->site_count)
-            memcpy(n, p->sites, p->site_count * sizeof(*n));
-        p->sites = n;
-        g->site_cap = nc;
-    }
+    void *sites = grow(g, p->sites, p->site_count, &g->site_cap, sizeof(*p->sites), 8);
+    if (!sites)
+        return 0;
+    p->sites = sites;
     dn__site *s = &p->sites[p->site_count];
     memset(s, 0, sizeof(*s));
     s->left_text = span_text(g, left ? &left->sp : &e->sp);

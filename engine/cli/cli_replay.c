@@ -47,7 +47,7 @@ typedef struct replay_scoring {
     dn_engine *engine;
     FILE *alerts; /* NULL: counted only */
     bool is_alerts_stdout;
-    bool has_failed; /* an alert could not be written or memory ran out */
+    bool has_failed; /* an alert could not be written, or memory ran out while scoring */
     dn__quality *quality;
 } replay_scoring;
 
@@ -489,7 +489,9 @@ int dn__cli_replay(int argc, char **argv)
     if (sc.engine)
         summary_scoring(&a, &sc);
     if (sc.has_failed) {
-        fprintf(stderr, "dragnet replay: %s: writing alerts failed\n",
+        fprintf(stderr,
+                "dragnet replay: %s: writing alerts failed, or memory ran out while "
+                "scoring\n",
                 a.alerts ? a.alerts : "alerts");
         goto done;
     }

@@ -221,6 +221,19 @@ static void gen_expr(gen *g, dn__expr *e)
             return;
         }
         default: {
+            if (l->kind == E_FIELD && r->kind == E_CONST && l->ival >= 0 && l->ival < 256) {
+                /* the commonest comparison, `field op constant`, in one instruction */
+                uint32_t k = add_const(g, &r->val);
+                uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), NULL);
+                if (k < (1u << 24)) {
+                    emit(g, OP_CMPFC, (uint8_t)e->op, s, (uint32_t)l->ival | k << 8, 1);
+                    return;
+                }
+                emit(g, OP_FIELD, 0, 0, (uint32_t)l->ival, 1);
+                emit(g, OP_CONST, 0, 0, k, 1);
+                emit(g, OP_CMP, (uint8_t)e->op, s, 0, -1);
+                return;
+            }
             gen_expr(g, l);
             gen_expr(g, r);
             uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), NULL);
@@ -273,12 +286,30 @@ static void gen_expr(gen *g, dn__expr *e)
     }
 }
 
+/* Jump threading: a JF that lands on a JF (a JT on a JT) leaves the same value on top, so the
+ * second jump is taken too; jump straight to where the chain ends. Nested `and`s otherwise fail
+ * through one JF per level. */
+static void thread_jumps(dn__program *p)
+{
+    for (uint32_t i = 0; i < p->len; i++) {
+        dn__insn *in = &p->code[i];
+        if (in->op != OP_JF && in->op != OP_JT)
+            continue;
+        uint32_t t = in->b;
+        for (uint32_t hops = 0; t < p->len && p->code[t].op == in->op && hops < p->len; hops++)
+            t = p->code[t].b;
+        in->b = t;
+    }
+}
+
 int dn__lang_codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out)
 {
     memset(out, 0, sizeof(*out));
     gen g = {.c = c, .p = out, .witness = witness};
     gen_cond(&g, e);
     emit(&g, OP_RET, 0, 0, 0, 0);
+    if (!c->err)
+        thread_jumps(out);
     out->src_text = span_text(&g, &e->sp);
     return c->err;
 }

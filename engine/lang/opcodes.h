@@ -39,6 +39,8 @@
     X(MUL, "", "pop r, l; push l * r (money*number rounds half away from zero)")                   \
     X(DIV, "", "pop r, l; push l / r (missing when r is 0)")                                       \
     X(CMP, "a=op c=site", "pop r, l; push l op r (== != < <= > >=); false if either is missing")   \
+    X(CMPFC, "a=op c=site b=field|const<<8",                                                       \
+      "push field (b & 255) op constant (b >> 8): FIELD, CONST, CMP in one instruction")           \
     X(IN, "b=set a=negate c=site", "pop l; push l in set b (not in when a); false if missing")     \
     X(MATCH, "b=regex a=negate c=site", "pop l; push l ~ regex b (!~ when a); prefilter, cache")   \
     X(TEST, "c=site", "top is a bool used as a condition: missing becomes false; witness if true") \

@@ -110,6 +110,10 @@ static bool filters_role_free(const dn_ruleset *rs, dn__entity_kind k)
                 if (in->b == F_COUNTERPARTY || in->b == F_COUNTERPARTY_COUNTRY)
                     return false;
                 break;
+            case OP_CMPFC:
+                if ((in->b & 255) == F_COUNTERPARTY || (in->b & 255) == F_COUNTERPARTY_COUNTRY)
+                    return false;
+                break;
             case OP_AGG:
             case OP_NEWCP:
             case OP_AGE:
@@ -418,7 +422,8 @@ static bool run_regex(dn__lang_scratch *sc, uint32_t ri, const dn__value *s)
     return m;
 }
 
-static int cmp_values(int op, const dn__value *l, const dn__value *r)
+static inline __attribute__((always_inline)) int cmp_values(int op, const dn__value *l,
+                                                            const dn__value *r)
 {
     if (l->is_missing || r->is_missing || l->type != r->type)
         return 0;
@@ -654,6 +659,16 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             if (res)
                 witness_add(sc, x, in->c, sp - 1, sp);
             sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
+        case OP_CMPFC: {
+            dn__value l;
+            const dn__value *r = &p->consts[in->b >> 8];
+            get_field(sc, x->role, in->b & 255, &l);
+            bool res = cmp_values(in->a, &l, r);
+            if (res)
+                witness_add(sc, x, in->c, &l, r);
+            *sp++ = (dn__value){.type = T_BOOL, .v.b = res};
             break;
         }
         case OP_IN: {

@@ -46,6 +46,13 @@ void dn__decoder_free(dn__decoder *d);
  * Returns 0 (ev filled, valid until the next call on d), DN_EBADEVENT (*rej filled) or DN_ENOMEM.
  */
 int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej);
+/*
+ * The same through msgpack-c's object tree (msgpack.c): the reference that dn__decode_msgpack()
+ * falls back to whenever its tree-less reader gives up, so it alone decides rejections. Same
+ * contract and the same result for every input; exposed so that tests can compare the two.
+ */
+int dn__decode_msgpack_tree(dn__decoder *d, const void *data, size_t len, dn_event *ev,
+                            dn__reject *rej);
 /* Same for one JSON object (surrounding whitespace allowed). */
 int dn__decode_json(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej);
 

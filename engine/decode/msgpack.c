@@ -1,6 +1,10 @@
 /*
- * msgpack.c - one msgpack map -> dn_event, the fast path of FLOORS.md: msgpack_unpack() into the
- * decoder's own zone, cleared per event, so a steady stream allocates nothing.
+ * msgpack.c - one msgpack map -> dn_event through msgpack-c's object tree: the reference path.
+ *
+ * dn__decode_msgpack() (mppull.c) reads most frames without building a tree; whenever it is not
+ * sure it may accept a frame it hands the frame to dn__decode_msgpack_tree() here, so this file
+ * alone decides every rejection and its reason and detail. It uses the FLOORS.md best path:
+ * msgpack_unpack() into the decoder's own zone, cleared per event.
  *
  * Order of checks, so that the reason matches what the JSON decoder says for the same content:
  * framing (one complete object filling the frame), map or not, nesting depth (msgpack-c itself
@@ -259,7 +263,8 @@ static bool object_depth_ok(const msgpack_object *o, unsigned level)
     return true;
 }
 
-int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej)
+int dn__decode_msgpack_tree(dn__decoder *d, const void *data, size_t len, dn_event *ev,
+                            dn__reject *rej)
 {
     const uint8_t *p = data;
     int rc;
@@ -267,7 +272,7 @@ int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *e
     if (len == 0)
         return dn__reject_set(d, rej, "invalid_msgpack", NULL, "empty frame");
 
-    /* Fast path: one msgpack-c parse. It accepts exactly the frames dn__mp_measure passes
+    /* Common case: one msgpack-c parse. It accepts exactly the frames dn__mp_measure passes
      * (one whole object, no byte 0xc1) when no container nests DN_DECODE_MAX_DEPTH deep, which
      * object_depth_ok checks on the tree; anything else is parsed again below to reject it with
      * the same reason and detail as before. */

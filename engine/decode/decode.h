@@ -85,6 +85,12 @@ static inline bool dn__mp_is_map_byte(uint8_t b)
  * nest deeper than max_depth (capped at DN_DECODE_MAX_DEPTH). Iterative: constant stack.
  */
 enum { DN__MP_TOO_DEEP = -2 };
+/*
+ * The bytes of the id of an event frame whose map starts with the key "id" and a str value, as a
+ * hint for work that can start before decoding (prefetching the dedupe slot): nothing else is
+ * read or checked, and the decoder alone says what the id is. False for any other frame.
+ */
+bool dn__mp_peek_id(const uint8_t *p, size_t len, const char **id, size_t *id_len);
 int dn__mp_measure(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
 
 #endif

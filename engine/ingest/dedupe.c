@@ -16,6 +16,10 @@
 
 #include <stdlib.h>
 
+/* Expiry looks up the ring head's entry in the table: its slot is prefetched this many entries
+ * before it is reached, so that the miss overlaps the events in between. */
+#define EXPIRY_PREFETCH_AHEAD 8
+
 typedef struct slot {
     uint64_t h; /* 0: empty */
     int64_t ts;
@@ -66,10 +70,15 @@ void dn__dedupe_free(dn__dedupe *d)
     free(d);
 }
 
-static uint64_t id_hash(const dn__dedupe *d, const char *id, size_t len)
+uint64_t dn__dedupe_hash(const dn__dedupe *d, const char *id, size_t len)
 {
     uint64_t h = dn__hash64_keyed(id, len, d->key);
     return h ? h : 1;
+}
+
+void dn__dedupe_prefetch(const dn__dedupe *d, uint64_t h)
+{
+    __builtin_prefetch(&d->table[h & d->mask]);
 }
 
 static slot *find(dn__dedupe *d, uint64_t h)
@@ -131,18 +140,33 @@ static void advance(dn__dedupe *d, int64_t ts)
     while (d->ring_len > 0 && !within(d->ring[d->ring_head].ts, d->clock, d->horizon) &&
            d->ring[d->ring_head].ts < d->clock)
         pop_oldest(d, &d->st.expired);
+    if (d->ring_len > EXPIRY_PREFETCH_AHEAD) {
+        size_t at = d->ring_head + EXPIRY_PREFETCH_AHEAD;
+        if (at >= d->ring_cap)
+            at -= d->ring_cap;
+        __builtin_prefetch(&d->table[d->ring[at].h & d->mask]);
+    }
 }
 
 bool dn__dedupe_contains(dn__dedupe *d, const char *id, size_t len, int64_t ts_ms)
 {
+    return dn__dedupe_contains_hash(d, dn__dedupe_hash(d, id, len), ts_ms);
+}
+
+bool dn__dedupe_contains_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms)
+{
     advance(d, ts_ms);
-    slot *s = find(d, id_hash(d, id, len));
+    slot *s = find(d, h);
     return s && within(s->ts, ts_ms, d->horizon);
 }
 
 int dn__dedupe_insert(dn__dedupe *d, const char *id, size_t len, int64_t ts_ms)
 {
-    uint64_t h = id_hash(d, id, len);
+    return dn__dedupe_insert_hash(d, dn__dedupe_hash(d, id, len), ts_ms);
+}
+
+int dn__dedupe_insert_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms)
+{
     advance(d, ts_ms);
     slot *s = find(d, h);
     if (s) {

@@ -87,6 +87,16 @@ bool dn__dedupe_contains(dn__dedupe *d, const char *id, size_t len, int64_t ts_m
 /* Records id at ts_ms (an accepted event). Returns 0. */
 int dn__dedupe_insert(dn__dedupe *d, const char *id, size_t len, int64_t ts_ms);
 void dn__dedupe_stats_get(const dn__dedupe *d, dn__dedupe_stats *out);
+/*
+ * The same in two steps, for a caller that knows an id before it needs the answer: the id's
+ * keyed hash, a prefetch of its table slot (a hint, no effect on results), and contains/insert
+ * by hash. dn__dedupe_contains(d, id, ...) is dn__dedupe_contains_hash(d, dn__dedupe_hash(d, id,
+ * len), ...), and likewise for insert.
+ */
+uint64_t dn__dedupe_hash(const dn__dedupe *d, const char *id, size_t len);
+void dn__dedupe_prefetch(const dn__dedupe *d, uint64_t h);
+bool dn__dedupe_contains_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms);
+int dn__dedupe_insert_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms);
 
 /*
  * The replay pipeline. cb sees each decoded, valid, non-duplicate event (valid until it returns);

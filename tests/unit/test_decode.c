@@ -571,6 +571,34 @@ static void msgpack_only_values(void **state)
     dn__decoder_free(d);
 }
 
+/* The id hint read from a frame's first bytes, before decoding (replay prefetches with it). */
+static void peek_id(void **state)
+{
+    const char *id;
+    size_t n;
+    static const uint8_t fix[] = {0x82, 0xa2, 'i', 'd', 0xa3, 'a', 'b', 'c', 0xa1, 'x', 0x01};
+    assert_true(dn__mp_peek_id(fix, sizeof(fix), &id, &n));
+    assert_int_equal(n, 3);
+    assert_memory_equal(id, "abc", 3);
+    static const uint8_t m16[] = {0xde, 0, 1, 0xa2, 'i', 'd', 0xd9, 2, 'q', 'r'};
+    assert_true(dn__mp_peek_id(m16, sizeof(m16), &id, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(id, "qr", 2);
+    static const uint8_t empty[] = {0x81, 0xa2, 'i', 'd', 0xa0};
+    assert_true(dn__mp_peek_id(empty, sizeof(empty), &id, &n));
+    assert_int_equal(n, 0);
+    /* Cut short, id not first, not a str, not a map: no hint. */
+    assert_false(dn__mp_peek_id(fix, 6, &id, &n));
+    assert_false(dn__mp_peek_id(m16, sizeof(m16) - 1, &id, &n));
+    static const uint8_t later[] = {0x82, 0xa1, 'x', 0x01, 0xa2, 'i', 'd', 0xa1, 'a'};
+    assert_false(dn__mp_peek_id(later, sizeof(later), &id, &n));
+    static const uint8_t num[] = {0x81, 0xa2, 'i', 'd', 0x05, 0x00};
+    assert_false(dn__mp_peek_id(num, sizeof(num), &id, &n));
+    static const uint8_t arr[] = {0x91, 0xa2, 'i', 'd', 0xa1, 'a'};
+    assert_false(dn__mp_peek_id(arr, sizeof(arr), &id, &n));
+    assert_false(dn__mp_peek_id(arr, 0, &id, &n));
+}
+
 /* A decoder is reused: a bad event between good ones leaves nothing behind. */
 static void decoder_reuse(void **state)
 {
@@ -609,5 +637,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(non_utf8_strings);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(msgpack_only_values);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(decoder_reuse);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(peek_id);
     return _cmocka_run_group_tests("decode", tests, n, NULL, NULL);
 }

@@ -14,7 +14,10 @@
 #include "dragnet/error.h"
 #include "ingest/ingest.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Expiry looks up the ring head's entry in the table: its slot is prefetched this many entries
  * before it is reached, so that the miss overlaps the events in between. */
@@ -37,6 +40,19 @@ struct dn__dedupe {
     dn__dedupe_stats st;
 };
 
+/* Asks for transparent huge pages under [p, p + n): lookups land anywhere in the table, and with
+ * 4 KiB pages nearly every one also misses the TLB. Only a hint; a kernel without it ignores it. */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + n) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+}
+
 int dn__dedupe_new(int64_t horizon_ms, size_t max_entries, uint64_t hash_key, dn__dedupe **out)
 {
     dn__dedupe *d = calloc(1, sizeof(*d));
@@ -57,6 +73,8 @@ int dn__dedupe_new(int64_t horizon_ms, size_t max_entries, uint64_t hash_key, dn
         dn__dedupe_free(d);
         return DN_ENOMEM;
     }
+    advise_huge(d->table, n * sizeof(slot));
+    advise_huge(d->ring, max_entries * sizeof(slot));
     *out = d;
     return 0;
 }

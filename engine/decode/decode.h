@@ -46,6 +46,13 @@ void dn__decoder_free(dn__decoder *d);
  * Returns 0 (ev filled, valid until the next call on d), DN_EBADEVENT (*rej filled) or DN_ENOMEM.
  */
 int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej);
+/*
+ * The same through msgpack-c's object tree (msgpack.c): the reference that dn__decode_msgpack()
+ * falls back to whenever its tree-less reader gives up, so it alone decides rejections. Same
+ * contract and the same result for every input; exposed so that tests can compare the two.
+ */
+int dn__decode_msgpack_tree(dn__decoder *d, const void *data, size_t len, dn_event *ev,
+                            dn__reject *rej);
 /* Same for one JSON object (surrounding whitespace allowed). */
 int dn__decode_json(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej);
 
@@ -78,6 +85,12 @@ static inline bool dn__mp_is_map_byte(uint8_t b)
  * nest deeper than max_depth (capped at DN_DECODE_MAX_DEPTH). Iterative: constant stack.
  */
 enum { DN__MP_TOO_DEEP = -2 };
+/*
+ * The bytes of the id of an event frame whose map starts with the key "id" and a str value, as a
+ * hint for work that can start before decoding (prefetching the dedupe slot): nothing else is
+ * read or checked, and the decoder alone says what the id is. False for any other frame.
+ */
+bool dn__mp_peek_id(const uint8_t *p, size_t len, const char **id, size_t *id_len);
 int dn__mp_measure(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
 
 #endif

@@ -193,3 +193,26 @@ int dn__mp_measure(const uint8_t *p, size_t len, unsigned max_depth, size_t *use
     *used = i;
     return rc;
 }
+
+bool dn__mp_peek_id(const uint8_t *p, size_t len, const char **id, size_t *id_len)
+{
+    size_t hs = len == 0 ? 0 : (p[0] & 0xf0) == 0x80 ? 1 : p[0] == 0xde ? 3 : p[0] == 0xdf ? 5 : 0;
+    /* the map header, fixstr "id", and a fixstr or str8 header */
+    if (hs == 0 || len < hs + 4 || p[hs] != 0xa2 || p[hs + 1] != 'i' || p[hs + 2] != 'd')
+        return false;
+    const uint8_t *v = p + hs + 3;
+    size_t vh = 1, n;
+    if (v[0] >= 0xa0 && v[0] <= 0xbf) {
+        n = v[0] & 0x1f;
+    } else if (v[0] == 0xd9 && len >= hs + 5) {
+        vh = 2;
+        n = v[1];
+    } else {
+        return false;
+    }
+    if (n > len - (hs + 3 + vh))
+        return false;
+    *id = (const char *)v + vh;
+    *id_len = n;
+    return true;
+}

@@ -1,6 +1,10 @@
 /*
- * msgpack.c - one msgpack map -> dn_event, the fast path of FLOORS.md: msgpack_unpack() into the
- * decoder's own zone, cleared per event, so a steady stream allocates nothing.
+ * msgpack.c - one msgpack map -> dn_event through msgpack-c's object tree: the reference path.
+ *
+ * dn__decode_msgpack() (mppull.c) reads most frames without building a tree; whenever it is not
+ * sure it may accept a frame it hands the frame to dn__decode_msgpack_tree() here, so this file
+ * alone decides every rejection and its reason and detail. It uses the FLOORS.md best path:
+ * msgpack_unpack() into the decoder's own zone, cleared per event.
  *
  * Order of checks, so that the reason matches what the JSON decoder says for the same content:
  * framing (one complete object filling the frame), map or not, nesting depth (msgpack-c itself
@@ -238,28 +242,8 @@ static int set_map(dn__decoder *d, dn_event *ev, const msgpack_object_map *m, bo
     return 0;
 }
 
-/* True when no container in o (at nesting level level, the root at 0) sits at level
- * DN_DECODE_MAX_DEPTH or deeper: the depth rule of dn__mp_measure. */
-static bool object_depth_ok(const msgpack_object *o, unsigned level)
-{
-    if (o->type != MSGPACK_OBJECT_MAP && o->type != MSGPACK_OBJECT_ARRAY)
-        return true;
-    if (level >= DN_DECODE_MAX_DEPTH)
-        return false;
-    if (o->type == MSGPACK_OBJECT_ARRAY) {
-        for (uint32_t i = 0; i < o->via.array.size; i++)
-            if (!object_depth_ok(&o->via.array.ptr[i], level + 1))
-                return false;
-        return true;
-    }
-    for (uint32_t i = 0; i < o->via.map.size; i++)
-        if (!object_depth_ok(&o->via.map.ptr[i].key, level + 1) ||
-            !object_depth_ok(&o->via.map.ptr[i].val, level + 1))
-            return false;
-    return true;
-}
-
-int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej)
+int dn__decode_msgpack_tree(dn__decoder *d, const void *data, size_t len, dn_event *ev,
+                            dn__reject *rej)
 {
     const uint8_t *p = data;
     int rc;
@@ -267,49 +251,39 @@ int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *e
     if (len == 0)
         return dn__reject_set(d, rej, "invalid_msgpack", NULL, "empty frame");
 
-    /* Fast path: one msgpack-c parse. It accepts exactly the frames dn__mp_measure passes
-     * (one whole object, no byte 0xc1) when no container nests DN_DECODE_MAX_DEPTH deep, which
-     * object_depth_ok checks on the tree; anything else is parsed again below to reject it with
-     * the same reason and detail as before. */
-    msgpack_object root;
-    msgpack_unpack_return ur = MSGPACK_UNPACK_PARSE_ERROR;
-    if (dn__mp_is_map_byte(p[0])) {
-        msgpack_zone_clear(&d->zone);
-        size_t off = 0;
-        /* NOMEM too goes the slow way: msgpack-c also says so of nesting past its stack */
-        ur = msgpack_unpack(data, len, &off, &d->zone, &root);
-        if (ur == MSGPACK_UNPACK_SUCCESS &&
-            (root.type != MSGPACK_OBJECT_MAP || !object_depth_ok(&root, 0)))
-            ur = MSGPACK_UNPACK_PARSE_ERROR;
-    }
-    if (ur != MSGPACK_UNPACK_SUCCESS) {
-        size_t used;
-        int st = dn__mp_measure(p, len, DN_DECODE_MAX_DEPTH, &used);
-        if (st == DN__MP_INVALID)
-            return dn__reject_set(d, rej, "invalid_msgpack", NULL,
-                                  "byte 0x%02x at %zu is never used", p[used], used);
-        if (st == DN__MP_MORE)
-            return dn__reject_set(d, rej, "invalid_msgpack", NULL,
-                                  "the object is cut short (%zu bytes)", len);
-        if (st == DN__MP_TOO_DEEP)
-            return dn__reject_set(d, rej, "invalid_msgpack", NULL, "nested deeper than %d levels",
-                                  DN_DECODE_MAX_DEPTH);
-        if (used != len)
-            return dn__reject_set(d, rej, "invalid_msgpack", NULL,
-                                  "%zu bytes follow the object in the frame", len - used);
-        if (!dn__mp_is_map_byte(p[0]))
-            return dn__reject_set(d, rej, "not_a_map", NULL,
-                                  "the event is not a map (first byte 0x%02x)", p[0]);
+    /* Framing, depth and map-ness from the bytes alone, before msgpack-c: dn__mp_measure passes
+     * exactly the frames that msgpack_unpack() parses whole (one object, no byte 0xc1) and that
+     * nest less than DN_DECODE_MAX_DEPTH deep (msgpack-c itself gives up at 32 levels with a "no
+     * memory" error we must not mistake for one). Measuring first also keeps from msgpack-c the
+     * cut frames whose counts it would allocate for before finding them short (a map32 header of
+     * 2^32 - 1 entries asks for 128 GiB). */
+    size_t used;
+    int st = dn__mp_measure(p, len, DN_DECODE_MAX_DEPTH, &used);
+    if (st == DN__MP_INVALID)
+        return dn__reject_set(d, rej, "invalid_msgpack", NULL, "byte 0x%02x at %zu is never used",
+                              p[used], used);
+    if (st == DN__MP_MORE)
+        return dn__reject_set(d, rej, "invalid_msgpack", NULL,
+                              "the object is cut short (%zu bytes)", len);
+    if (st == DN__MP_TOO_DEEP)
+        return dn__reject_set(d, rej, "invalid_msgpack", NULL, "nested deeper than %d levels",
+                              DN_DECODE_MAX_DEPTH);
+    if (used != len)
+        return dn__reject_set(d, rej, "invalid_msgpack", NULL,
+                              "%zu bytes follow the object in the frame", len - used);
+    if (!dn__mp_is_map_byte(p[0]))
+        return dn__reject_set(d, rej, "not_a_map", NULL,
+                              "the event is not a map (first byte 0x%02x)", p[0]);
 
-        msgpack_zone_clear(&d->zone);
-        size_t off = 0;
-        ur = msgpack_unpack(data, len, &off, &d->zone, &root);
-        if (ur == MSGPACK_UNPACK_NOMEM_ERROR)
-            return DN_ENOMEM;
-        if (ur != MSGPACK_UNPACK_SUCCESS || root.type != MSGPACK_OBJECT_MAP)
-            return dn__reject_set(d, rej, "invalid_msgpack", NULL,
-                                  "msgpack-c rejected the frame (%d)", (int)ur);
-    }
+    msgpack_object root;
+    msgpack_zone_clear(&d->zone);
+    size_t off = 0;
+    msgpack_unpack_return ur = msgpack_unpack(data, len, &off, &d->zone, &root);
+    if (ur == MSGPACK_UNPACK_NOMEM_ERROR)
+        return DN_ENOMEM;
+    if (ur != MSGPACK_UNPACK_SUCCESS || root.type != MSGPACK_OBJECT_MAP)
+        return dn__reject_set(d, rej, "invalid_msgpack", NULL, "msgpack-c rejected the frame (%d)",
+                              (int)ur);
 
     rc = check_dups(d, &root.via.map, rej);
     if (rc)

@@ -14,7 +14,14 @@
 #include "dragnet/error.h"
 #include "ingest/ingest.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Expiry looks up the ring head's entry in the table: its slot is prefetched this many entries
+ * before it is reached, so that the miss overlaps the events in between. */
+#define EXPIRY_PREFETCH_AHEAD 8
 
 typedef struct slot {
     uint64_t h; /* 0: empty */
@@ -32,6 +39,19 @@ struct dn__dedupe {
     bool has_clock;
     dn__dedupe_stats st;
 };
+
+/* Asks for transparent huge pages under [p, p + n): lookups land anywhere in the table, and with
+ * 4 KiB pages nearly every one also misses the TLB. Only a hint; a kernel without it ignores it. */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + n) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+}
 
 int dn__dedupe_new(int64_t horizon_ms, size_t max_entries, uint64_t hash_key, dn__dedupe **out)
 {
@@ -53,6 +73,8 @@ int dn__dedupe_new(int64_t horizon_ms, size_t max_entries, uint64_t hash_key, dn
         dn__dedupe_free(d);
         return DN_ENOMEM;
     }
+    advise_huge(d->table, n * sizeof(slot));
+    advise_huge(d->ring, max_entries * sizeof(slot));
     *out = d;
     return 0;
 }
@@ -66,10 +88,15 @@ void dn__dedupe_free(dn__dedupe *d)
     free(d);
 }
 
-static uint64_t id_hash(const dn__dedupe *d, const char *id, size_t len)
+uint64_t dn__dedupe_hash(const dn__dedupe *d, const char *id, size_t len)
 {
     uint64_t h = dn__hash64_keyed(id, len, d->key);
     return h ? h : 1;
+}
+
+void dn__dedupe_prefetch(const dn__dedupe *d, uint64_t h)
+{
+    __builtin_prefetch(&d->table[h & d->mask]);
 }
 
 static slot *find(dn__dedupe *d, uint64_t h)
@@ -131,18 +158,33 @@ static void advance(dn__dedupe *d, int64_t ts)
     while (d->ring_len > 0 && !within(d->ring[d->ring_head].ts, d->clock, d->horizon) &&
            d->ring[d->ring_head].ts < d->clock)
         pop_oldest(d, &d->st.expired);
+    if (d->ring_len > EXPIRY_PREFETCH_AHEAD) {
+        size_t at = d->ring_head + EXPIRY_PREFETCH_AHEAD;
+        if (at >= d->ring_cap)
+            at -= d->ring_cap;
+        __builtin_prefetch(&d->table[d->ring[at].h & d->mask]);
+    }
 }
 
 bool dn__dedupe_contains(dn__dedupe *d, const char *id, size_t len, int64_t ts_ms)
 {
+    return dn__dedupe_contains_hash(d, dn__dedupe_hash(d, id, len), ts_ms);
+}
+
+bool dn__dedupe_contains_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms)
+{
     advance(d, ts_ms);
-    slot *s = find(d, id_hash(d, id, len));
+    slot *s = find(d, h);
     return s && within(s->ts, ts_ms, d->horizon);
 }
 
 int dn__dedupe_insert(dn__dedupe *d, const char *id, size_t len, int64_t ts_ms)
 {
-    uint64_t h = id_hash(d, id, len);
+    return dn__dedupe_insert_hash(d, dn__dedupe_hash(d, id, len), ts_ms);
+}
+
+int dn__dedupe_insert_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms)
+{
     advance(d, ts_ms);
     slot *s = find(d, h);
     if (s) {

@@ -70,8 +70,9 @@ void dn__reader_free(dn__reader *r);
  * Duplicate ids within a horizon of event time. Keeps (keyed 64-bit hash of id, ts) in an
  * open-addressing table plus an insertion-ordered ring; entries expire when the newest event time
  * seen has moved horizon past them, and when the cap is reached the oldest entry is dropped (and
- * counted). Memory is fixed at creation: about 48 bytes per entry of the cap (pages touched as
- * used).
+ * counted). Memory is fixed at creation: about 48 bytes per entry of the cap, touched as used in
+ * 2 MiB huge pages where the kernel grants them (lookups are random: 4 KiB pages cost a TLB miss
+ * on nearly every one), so a short replay already holds most of it.
  */
 typedef struct dn__dedupe dn__dedupe;
 typedef struct dn__dedupe_stats {
@@ -87,6 +88,16 @@ bool dn__dedupe_contains(dn__dedupe *d, const char *id, size_t len, int64_t ts_m
 /* Records id at ts_ms (an accepted event). Returns 0. */
 int dn__dedupe_insert(dn__dedupe *d, const char *id, size_t len, int64_t ts_ms);
 void dn__dedupe_stats_get(const dn__dedupe *d, dn__dedupe_stats *out);
+/*
+ * The same in two steps, for a caller that knows an id before it needs the answer: the id's
+ * keyed hash, a prefetch of its table slot (a hint, no effect on results), and contains/insert
+ * by hash. dn__dedupe_contains(d, id, ...) is dn__dedupe_contains_hash(d, dn__dedupe_hash(d, id,
+ * len), ...), and likewise for insert.
+ */
+uint64_t dn__dedupe_hash(const dn__dedupe *d, const char *id, size_t len);
+void dn__dedupe_prefetch(const dn__dedupe *d, uint64_t h);
+bool dn__dedupe_contains_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms);
+int dn__dedupe_insert_hash(dn__dedupe *d, uint64_t h, int64_t ts_ms);
 
 /*
  * The replay pipeline. cb sees each decoded, valid, non-duplicate event (valid until it returns);

@@ -71,10 +71,22 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
                 break;
             continue;
         }
+        /* The dedupe table is large and its slots are cold: when the id can be read from the
+         * frame's first bytes, fetch its slot while the frame decodes. */
+        const char *peek = NULL;
+        size_t peek_len = 0;
+        uint64_t id_hash = 0;
+        if (dd && !f.is_json && dn__mp_peek_id(f.data, f.len, &peek, &peek_len)) {
+            id_hash = dn__dedupe_hash(dd, peek, peek_len);
+            dn__dedupe_prefetch(dd, id_hash);
+        }
         dn_event ev;
         dn__reject rej;
         rc = f.is_json ? dn__decode_json(dec, f.data, f.len, &ev, &rej)
                        : dn__decode_msgpack(dec, f.data, f.len, &ev, &rej);
+        if (rc == 0 && dd &&
+            (!peek || peek_len != ev.id.len || memcmp(peek, ev.id.ptr, peek_len) != 0))
+            id_hash = dn__dedupe_hash(dd, ev.id.ptr, ev.id.len);
         const char *reason = NULL, *detail = NULL;
         if (rc == DN_EBADEVENT) {
             reason = rej.reason;
@@ -86,7 +98,7 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
             }
         } else if (rc) {
             break;
-        } else if (dd && dn__dedupe_contains(dd, ev.id.ptr, ev.id.len, ev.ts_ms)) {
+        } else if (dd && dn__dedupe_contains_hash(dd, id_hash, ev.ts_ms)) {
             reason = "duplicate_id";
             detail = "an event with this id was seen within the dedupe horizon";
         } else if (cb && (reason = cb(ud, &ev)) != NULL) {
@@ -99,7 +111,7 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
             continue;
         }
         if (dd)
-            dn__dedupe_insert(dd, ev.id.ptr, ev.id.len, ev.ts_ms);
+            dn__dedupe_insert_hash(dd, id_hash, ev.ts_ms);
         out->accepted++;
     }
 done:

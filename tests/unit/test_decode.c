@@ -571,6 +571,128 @@ static void msgpack_only_values(void **state)
     dn__decoder_free(d);
 }
 
+/*
+ * dn__decode_msgpack reads frames without msgpack-c and hands what it is unsure of to the tree
+ * path: both must give the same result. Each case is the msgpack twin of {BASE} followed by extra
+ * entries written raw (the map header is patched), with the reason expected (NULL: accepted).
+ */
+typedef struct raw_case {
+    const char *extra; /* raw msgpack entries */
+    size_t extra_len;
+    unsigned extra_count;
+    const char *trailer; /* raw bytes after the map */
+    const char *reason;
+} raw_case;
+
+#define RAW(s, n) s, sizeof(s) - 1, n
+static const raw_case raw_cases[] = {
+    {RAW("\xc4\x02zz\x01", 1), "", NULL},                                   /* bin key */
+    {RAW("\xa1n\x82\xa1q\x01\xc4\x01q\x02", 1), "", "duplicate_key:attrs"}, /* str = bin */
+    {RAW("\xa1n\x82\x01\x01\x02\x02", 1), "", NULL},                        /* int keys, nested */
+    {RAW("\xa1n\x82\x01\x01\x01\x02", 1), "", "duplicate_key:attrs"},
+    {RAW("\x01\x01", 1), "", "bad_type:attrs"}, /* int key in the event map */
+    {RAW("\xa1"
+         "f\xca\x3f\x00\x00\x00\xa1g\xcb\x3f\xe0\x00\x00\x00\x00\x00\x00",
+         2),
+     "", NULL},
+    {RAW("\xa1x\xd4\x07\x01\xa1y\xc7\x02\x05"
+         "ab",
+         2),
+     "", NULL}, /* ext */
+    {RAW("\xa1"
+         "b\xcf\xff\xff\xff\xff\xff\xff\xff\xff",
+         1),
+     "", NULL}, /* above INT64_MAX */
+    {RAW("\xa1"
+         "e\xd9\x00\xa0\xa0",
+         2),
+     "", NULL}, /* empty str8, empty key */
+    {RAW("\xa1n\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x90", 1), "", NULL},
+    {RAW("\xa1n\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x90", 1), "",
+     "invalid_msgpack"},
+    {RAW("\xa8"
+         "customer\x81\xa1n\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x90",
+         1),
+     "", NULL},
+    {RAW("\xa8"
+         "customer\x81\xa1n\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x90",
+         1),
+     "", "invalid_msgpack"},
+    {RAW("\xa8"
+         "customer\x82\xa1x\x01\xc4\x01x\x02",
+         1),
+     "", "duplicate_key:attrs"},
+    {RAW("\xaa"
+         "customer.x\x01\xa8"
+         "customer\x81\xa1x\x02",
+         2),
+     "", "duplicate_key:attrs"},
+    {RAW("\xa1z\x01", 1), "\x01", "invalid_msgpack"}, /* a byte after the map */
+    {RAW("\xa1z\xc1", 1), "", "invalid_msgpack"},
+    {RAW("\xa1z\xdd\x10\x00\x00\x00", 1), "", "invalid_msgpack"}, /* a count the frame lacks */
+};
+
+static void pull_and_tree_agree(void **state)
+{
+    dn__decoder *d, *t;
+    assert_int_equal(dn__decoder_new(&d), 0);
+    assert_int_equal(dn__decoder_new(&t), 0);
+    for (size_t i = 0; i < sizeof(raw_cases) / sizeof(raw_cases[0]); i++) {
+        const raw_case *c = &raw_cases[i];
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        assert_int_equal(mp_from_json(&sb, "{" BASE "}"), 0);
+        assert_true((uint8_t)sb.data[0] == 0x87);
+        sb.data[0] = (char)(0x87 + c->extra_count);
+        msgpack_sbuffer_write(&sb, c->extra, c->extra_len);
+        msgpack_sbuffer_write(&sb, c->trailer, strlen(c->trailer));
+        dn_event ev, evt;
+        dn__reject rej, rejt;
+        int rc = dn__decode_msgpack(d, sb.data, sb.size, &ev, &rej);
+        int rct = dn__decode_msgpack_tree(t, sb.data, sb.size, &evt, &rejt);
+        assert_int_equal(rc, rct);
+        if (c->reason) {
+            assert_int_equal(rc, DN_EBADEVENT);
+            assert_string_equal(rej.reason, c->reason);
+            assert_string_equal(rej.detail, rejt.detail);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_events_equal(&ev, &evt);
+        }
+        msgpack_sbuffer_destroy(&sb);
+    }
+    dn__decoder_free(d);
+    dn__decoder_free(t);
+}
+
+/* The id hint read from a frame's first bytes, before decoding (replay prefetches with it). */
+static void peek_id(void **state)
+{
+    const char *id;
+    size_t n;
+    static const uint8_t fix[] = {0x82, 0xa2, 'i', 'd', 0xa3, 'a', 'b', 'c', 0xa1, 'x', 0x01};
+    assert_true(dn__mp_peek_id(fix, sizeof(fix), &id, &n));
+    assert_int_equal(n, 3);
+    assert_memory_equal(id, "abc", 3);
+    static const uint8_t m16[] = {0xde, 0, 1, 0xa2, 'i', 'd', 0xd9, 2, 'q', 'r'};
+    assert_true(dn__mp_peek_id(m16, sizeof(m16), &id, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(id, "qr", 2);
+    static const uint8_t empty[] = {0x81, 0xa2, 'i', 'd', 0xa0};
+    assert_true(dn__mp_peek_id(empty, sizeof(empty), &id, &n));
+    assert_int_equal(n, 0);
+    /* Cut short, id not first, not a str, not a map: no hint. */
+    assert_false(dn__mp_peek_id(fix, 6, &id, &n));
+    assert_false(dn__mp_peek_id(m16, sizeof(m16) - 1, &id, &n));
+    static const uint8_t later[] = {0x82, 0xa1, 'x', 0x01, 0xa2, 'i', 'd', 0xa1, 'a'};
+    assert_false(dn__mp_peek_id(later, sizeof(later), &id, &n));
+    static const uint8_t num[] = {0x81, 0xa2, 'i', 'd', 0x05, 0x00};
+    assert_false(dn__mp_peek_id(num, sizeof(num), &id, &n));
+    static const uint8_t arr[] = {0x91, 0xa2, 'i', 'd', 0xa1, 'a'};
+    assert_false(dn__mp_peek_id(arr, sizeof(arr), &id, &n));
+    assert_false(dn__mp_peek_id(arr, 0, &id, &n));
+}
+
 /* A decoder is reused: a bad event between good ones leaves nothing behind. */
 static void decoder_reuse(void **state)
 {
@@ -609,5 +731,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(non_utf8_strings);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(msgpack_only_values);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(decoder_reuse);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(peek_id);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(pull_and_tree_agree);
     return _cmocka_run_group_tests("decode", tests, n, NULL, NULL);
 }

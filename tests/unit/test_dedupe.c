@@ -1,6 +1,7 @@
 /*
  * test_dedupe.c - the duplicate-id window (engine/ingest/dedupe.c): the horizon's edges in event
- * time (both directions), expiry, refresh, and the hard cap with its drop counter.
+ * time (both directions), expiry, refresh, the hard cap with its drop counter, and the by-hash
+ * calls the replay loop uses to prefetch.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,13 +95,38 @@ static void churn(void **state)
     dn__dedupe_free(d);
 }
 
+/* The by-hash calls are the by-id calls split in two: the same answers, prefetch or not. */
+static void by_hash_same_as_by_id(void **state)
+{
+    dn__dedupe *a, *b;
+    char id[32];
+    assert_int_equal(dn__dedupe_new(50, 64, 9, &a), 0);
+    assert_int_equal(dn__dedupe_new(50, 64, 9, &b), 0);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof(id), "e%d", (i * 7919) % 300);
+        uint64_t h = dn__dedupe_hash(b, ID(id));
+        dn__dedupe_prefetch(b, h);
+        bool seen = dn__dedupe_contains(a, ID(id), i / 3);
+        assert_int_equal(dn__dedupe_contains_hash(b, h, i / 3), seen);
+        if (!seen) {
+            dn__dedupe_insert(a, ID(id), i / 3);
+            dn__dedupe_insert_hash(b, h, i / 3);
+        }
+    }
+    dn__dedupe_stats sa, sb;
+    dn__dedupe_stats_get(a, &sa);
+    dn__dedupe_stats_get(b, &sb);
+    assert_memory_equal(&sa, &sb, sizeof(sa));
+    dn__dedupe_free(a);
+    dn__dedupe_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(horizon_edges),
-        cmocka_unit_test(expiry_by_event_time),
-        cmocka_unit_test(cap_drops_oldest),
-        cmocka_unit_test(churn),
+        cmocka_unit_test(horizon_edges),         cmocka_unit_test(expiry_by_event_time),
+        cmocka_unit_test(cap_drops_oldest),      cmocka_unit_test(churn),
+        cmocka_unit_test(by_hash_same_as_by_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,10 @@
  *   elderly_drain       an older customer (born 1960s or before) draining savings to new payees
  *   hotspot             payments to accounts in KH, MM, LA, PH, TH, AE, HK
  * Every case also mixes in a few features of the others at random. A weak case is one or two
- * moderate payments with an ordinary-looking reference to a domestic account.
+ * moderate payments with an ordinary-looking reference to a domestic account, except for the
+ * feature that defines its variant: a weak remote_access case still pays inside a remote
+ * session, a weak hotspot case still pays a hotspot account, a weak fee_refs case still names
+ * the fee.
  */
 #include "gen/gen.h"
 
@@ -118,12 +121,15 @@ static int32_t scam_payee(victim_ctx *x, bool is_company)
     return dn__gen_fresh_account(x->g, x->r, domestic, 4, is_company);
 }
 
+/* A weak case keeps what defines its variant, as weak remote_access and hotspot cases keep the
+ * remote session and the hotspot payee: a weak fee_refs victim still writes the fee it was told
+ * to pay, once and for less. Only the incidental references turn ordinary. */
 static const char *ref_for(victim_ctx *x)
 {
-    if (x->c->is_weak)
-        return DN__GEN_PICK(x->r, plain_refs);
     if (x->has_fee_refs)
         return DN__GEN_PICK(x->r, fee_refs);
+    if (x->c->is_weak)
+        return DN__GEN_PICK(x->r, plain_refs);
     return DN__GEN_PICK(x->r, invest_refs);
 }
 

@@ -225,6 +225,13 @@ static void gen_expr(gen *g, dn__expr *e)
                 /* the commonest comparison, `field op constant`, in one instruction */
                 uint32_t k = add_const(g, &r->val);
                 uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), NULL);
+                dn_event_type t;
+                if (k < (1u << 24) && l->ival == F_TYPE && r->val.type == T_STRING &&
+                    (e->op == TK_EQ || e->op == TK_NE) &&
+                    dn_event_type_parse(r->val.v.s.ptr, r->val.v.s.len, &t) == 0) {
+                    emit(g, OP_TYPEIS, (uint8_t)e->op, s, (uint32_t)t | k << 8, 1);
+                    return;
+                }
                 if (k < (1u << 24)) {
                     emit(g, OP_CMPFC, (uint8_t)e->op, s, (uint32_t)l->ival | k << 8, 1);
                     return;
@@ -288,7 +295,7 @@ static void gen_expr(gen *g, dn__expr *e)
 
 /* Jump threading: a JF that lands on a JF (a JT on a JT) leaves the same value on top, so the
  * second jump is taken too; jump straight to where the chain ends. Nested `and`s otherwise fail
- * through one JF per level. */
+ * through one JF per level. A JF that ends on RET returns false itself. */
 static void thread_jumps(dn__program *p)
 {
     for (uint32_t i = 0; i < p->len; i++) {
@@ -299,6 +306,8 @@ static void thread_jumps(dn__program *p)
         for (uint32_t hops = 0; t < p->len && p->code[t].op == in->op && hops < p->len; hops++)
             t = p->code[t].b;
         in->b = t;
+        if (in->op == OP_JF && t < p->len && p->code[t].op == OP_RET)
+            in->a = 1; /* the jump would only return the false on top: return at once */
     }
 }
 

@@ -85,6 +85,11 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
             fprintf(out, "op=%-7s ; %s %s %s", dn__lang_op_text(in->a),
                     dn__lang_field_names[in->b & 255], dn__lang_op_text(in->a), val);
             break;
+        case OP_TYPEIS:
+            dn__lang_value_format(rs, &p->consts[in->b >> 8], val, sizeof(val));
+            fprintf(out, "op=%-7s ; type %s %s", dn__lang_op_text(in->a), dn__lang_op_text(in->a),
+                    val);
+            break;
         case OP_IN:
             fprintf(out, "set=%-6u ; %s %s %s", in->b, site ? site->left_text : "",
                     in->a ? "not in" : "in", rs->sets[in->b].src_text);
@@ -99,7 +104,7 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
             break;
         case OP_JF:
         case OP_JT:
-            fprintf(out, "-> %04u", in->b);
+            fprintf(out, "-> %04u%s", in->b, in->op == OP_JF && in->a ? " (return false)" : "");
             break;
         case OP_MARK:
         case OP_RESET:

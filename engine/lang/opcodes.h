@@ -41,11 +41,13 @@
     X(CMP, "a=op c=site", "pop r, l; push l op r (== != < <= > >=); false if either is missing")   \
     X(CMPFC, "a=op c=site b=field|const<<8",                                                       \
       "push field (b & 255) op constant (b >> 8): FIELD, CONST, CMP in one instruction")           \
+    X(TYPEIS, "a=op c=site b=type|const<<8",                                                       \
+      "push type == / != event type b & 255 (a CMPFC on the type field, without strings)")         \
     X(IN, "b=set a=negate c=site", "pop l; push l in set b (not in when a); false if missing")     \
     X(MATCH, "b=regex a=negate c=site", "pop l; push l ~ regex b (!~ when a); prefilter, cache")   \
     X(TEST, "c=site", "top is a bool used as a condition: missing becomes false; witness if true") \
     X(NOT, "c=site", "replace top with its negation (missing counts as false); witness if true")   \
-    X(JF, "b=target", "if top is false jump to b keeping it, else pop it (and)")                   \
+    X(JF, "b=target a=ret", "if top is false jump to b keeping it (a: return it), else pop it")    \
     X(JT, "b=target", "if top is true jump to b keeping it, else pop it (or)")                     \
     X(MARK, "a=reg", "remember the witness count in mark register a")                              \
     X(RESET, "a=reg", "drop witnesses recorded since MARK a")                                      \

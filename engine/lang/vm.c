@@ -184,11 +184,6 @@ void dn__lang_stats_get(const dn__lang_scratch *sc, dn__lang_stats *out)
 
 /* ---- fields ----------------------------------------------------------------------------- */
 
-static dn_str str_of(const char *s)
-{
-    return (dn_str){s, (uint32_t)strlen(s)};
-}
-
 static void set_str(dn__value *v, dn_str s)
 {
     v->type = T_STRING;
@@ -196,12 +191,22 @@ static void set_str(dn__value *v, dn_str s)
     v->is_missing = s.ptr == NULL;
 }
 
+/* ISO codes are at most 3 letters (currency; countries 2), NUL-terminated in the event */
 static void set_code(dn__value *v, const char *code)
 {
+    uint32_t n = 0;
+    while (n < 3 && code[n])
+        n++;
     v->type = T_STRING;
-    v->v.s = str_of(code);
-    v->is_missing = code[0] == '\0';
+    v->v.s = (dn_str){code, n};
+    v->is_missing = n == 0;
 }
+
+static const dn_str type_strs[DN_EV_TYPE_COUNT] = {
+#define DN__TYPE_STR(name, text) {text, sizeof(text) - 1},
+    DN_EVENT_TYPE_MAP(DN__TYPE_STR)
+#undef DN__TYPE_STR
+};
 
 static dn_str counterparty(const dn_event *ev, dn__role role)
 {
@@ -220,13 +225,12 @@ static void get_field(const dn__lang_scratch *sc, dn__role role, uint32_t f, dn_
         v->type = T_TIME;
         v->v.i = ev->ts_ms;
         break;
-    case F_TYPE: {
-        const char *n = dn_event_type_name(ev->type);
+    case F_TYPE:
         v->type = T_STRING;
-        v->is_missing = !n;
-        v->v.s = n ? str_of(n) : (dn_str){0};
+        v->is_missing = (unsigned)ev->type >= DN_EV_TYPE_COUNT;
+        if (!v->is_missing)
+            v->v.s = type_strs[ev->type];
         break;
-    }
     case F_AMOUNT:
         v->type = T_MONEY;
         v->v.i = sc->amount;
@@ -671,6 +675,19 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             *sp++ = (dn__value){.type = T_BOOL, .v.b = res};
             break;
         }
+        case OP_TYPEIS: {
+            dn_event_type t = sc->ev->type;
+            bool is_valid = (unsigned)t < DN_EV_TYPE_COUNT;
+            bool is_eq = t == (dn_event_type)(in->b & 255);
+            bool res = is_valid && (in->a == TK_EQ ? is_eq : !is_eq);
+            if (res && x->witness) {
+                dn__value l;
+                get_field(sc, x->role, F_TYPE, &l);
+                witness_add(sc, x, in->c, &l, &p->consts[in->b >> 8]);
+            }
+            *sp++ = (dn__value){.type = T_BOOL, .v.b = res};
+            break;
+        }
         case OP_IN: {
             dn__value *l = sp - 1;
             const dn__set *set = &sc->rs->sets[in->b];
@@ -717,10 +734,13 @@ static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
             break;
         }
         case OP_JF:
-            if (!truthy(sp - 1))
+            if (!truthy(sp - 1)) {
+                if (in->a)
+                    return false;
                 pc = in->b;
-            else
+            } else {
                 sp--;
+            }
             break;
         case OP_JT:
             if (truthy(sp - 1))

@@ -392,8 +392,9 @@ struct dn_ruleset {
     dn__rule *rules;
     dn__rule_info *rule_infos;
     uint32_t rule_count;
-    uint32_t *role_rules[DN__ROLE_COUNT]; /* indexes of the rules `for` each role, in order */
-    uint32_t role_rule_count[DN__ROLE_COUNT];
+    /* indexes of the rules `for` each role `on` each event type, in rule order */
+    uint32_t *role_rules[DN__ROLE_COUNT][DN_EV_TYPE_COUNT];
+    uint32_t role_rule_count[DN__ROLE_COUNT][DN_EV_TYPE_COUNT];
     dn__typology_info *typologies;
     uint32_t typology_count;
 

@@ -33,9 +33,9 @@ typedef struct dn__rule_info {
     const char *file;        /* where it is defined */
     int line;
     int32_t score;
-    bool is_shadow;          /* mode shadow: evaluated and counted, never scored into typologies */
-    dn__role role;           /* `for` */
-    uint32_t type_mask;      /* `on`: bit (1u << dn_event_type) per type */
+    bool is_shadow;     /* mode shadow: evaluated and counted, never scored into typologies */
+    dn__role role;      /* `for` */
+    uint32_t type_mask; /* `on`: bit (1u << dn_event_type) per type */
     const char *const *tags;
     uint32_t tag_count;
     const uint32_t *typologies; /* indexes of the typologies listing this rule */
@@ -64,9 +64,9 @@ int dn__ruleset_base_digits(const dn_ruleset *rs);
 
 /* One fired rule, valid until the next dn__lang_eval or dn__lang_event_end. */
 typedef struct dn__lang_hit {
-    uint32_t rule;          /* index into dn__ruleset_rules */
-    const dn_str *because;  /* each comparison of the `when` that held, with its values, e.g.
-                               "sum(in, 24h) = 5400.00 EUR >= 2000.00 EUR" */
+    uint32_t rule;         /* index into dn__ruleset_rules */
+    const dn_str *because; /* each comparison of the `when` that held, with its values, e.g.
+                              "sum(in, 24h) = 5400.00 EUR >= 2000.00 EUR" */
     uint32_t because_count;
     const dn_str *event_ids; /* the current event's id first, then the events behind the
                                 aggregates the rule read (deduplicated, capped at 16) */
@@ -92,9 +92,9 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
 void dn__lang_event_end(dn__lang_scratch *sc);
 
 typedef struct dn__lang_stats {
-    uint64_t regex_limit_hits;   /* PCRE2 matches that hit the match limit (counted as no match) */
-    uint64_t regex_runs;         /* PCRE2 confirmations run */
-    uint64_t prefilter_skips;    /* PCRE2 runs avoided because the prefilter did not fire */
+    uint64_t regex_limit_hits; /* PCRE2 matches that hit the match limit (counted as no match) */
+    uint64_t regex_runs;       /* PCRE2 confirmations run */
+    uint64_t prefilter_skips;  /* PCRE2 runs avoided because the prefilter did not fire */
 } dn__lang_stats;
 void dn__lang_stats_get(const dn__lang_scratch *sc, dn__lang_stats *out);
 

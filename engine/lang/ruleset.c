@@ -157,12 +157,18 @@ static int finish(dn__compiler *c)
         rs->total_sites += p->site_count;
     }
     for (int r = 0; r < DN__ROLE_COUNT; r++) {
-        rs->role_rules[r] = dn__arena_alloc(&rs->arena, (rs->rule_count + 1) * sizeof(uint32_t));
-        if (!rs->role_rules[r])
-            return DN_ENOMEM;
-        for (uint32_t i = 0; i < rs->rule_count; i++)
-            if (rs->rules[i].info.role == (dn__role)r && rs->rules[i].prog.code)
-                rs->role_rules[r][rs->role_rule_count[r]++] = i;
+        for (int t = 0; t < DN_EV_TYPE_COUNT; t++) {
+            uint32_t *list = dn__arena_alloc(&rs->arena, (rs->rule_count + 1) * sizeof(uint32_t));
+            if (!list)
+                return DN_ENOMEM;
+            rs->role_rules[r][t] = list;
+            for (uint32_t i = 0; i < rs->rule_count; i++) {
+                const dn__rule *rule = &rs->rules[i];
+                if (rule->info.role == (dn__role)r && rule->prog.code &&
+                    (rule->info.type_mask & (1u << t)))
+                    list[rs->role_rule_count[r][t]++] = i;
+            }
+        }
     }
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
         for (uint32_t i = 0; i < rs->filter_count[k]; i++)

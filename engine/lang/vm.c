@@ -560,7 +560,8 @@ static bool truthy(const dn__value *v)
 }
 
 /* Runs one program; returns its boolean result. */
-static bool run(dn__lang_scratch *sc, const dn__program *p, const run_ctx *x)
+static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, const dn__program *p,
+                                                      const run_ctx *x)
 {
     dn__value *sp = sc->stack; /* next free slot */
     const dn__insn *code = p->code;
@@ -854,17 +855,16 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
     uint32_t n = 0;
     run_ctx x = {.role = role, .st = st, .e = e, .pre = pre, .witness = true};
     x.cp_h = cp_hash(sc, role);
-    uint32_t tbit = (unsigned)sc->ev->type < 32 ? 1u << sc->ev->type : 0;
     if ((unsigned)role >= DN__ROLE_COUNT) {
         *hits = sc->hits;
         *hit_count = 0;
         return DN_EINVAL;
     }
-    for (uint32_t k = 0; k < rs->role_rule_count[role]; k++) {
-        uint32_t i = rs->role_rules[role][k];
+    unsigned type = (unsigned)sc->ev->type;
+    uint32_t count = type < DN_EV_TYPE_COUNT ? rs->role_rule_count[role][type] : 0;
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t i = rs->role_rules[role][type][k];
         const dn__rule *r = &rs->rules[i];
-        if (!(r->info.type_mask & tbit))
-            continue;
         sc->wit_n = 0;
         sc->slots_read_n = 0;
         sc->lower_len = 0;

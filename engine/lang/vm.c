@@ -60,6 +60,9 @@ struct dn__lang_scratch {
     uint64_t filter_bits[DN__ENT_KIND_COUNT];
     bool has_filter_bits[DN__ENT_KIND_COUNT];
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
+    /* event fields read so far (role-free ones only), valid where field_valid has their bit */
+    dn__value fields[F_COUNT_];
+    uint64_t field_valid;
     /* per rule */
     uint32_t slots_read[SLOTS_READ_MAX];
     uint32_t slots_read_n;
@@ -318,6 +321,23 @@ static void get_field(const dn__lang_scratch *sc, dn__role role, uint32_t f, dn_
     }
 }
 
+_Static_assert(F_COUNT_ <= 64, "field_valid has a bit per field");
+
+/* get_field through the per-event cache: a field is decoded once per event, whichever rule or
+ * role reads it; counterparty fields depend on the role and are not cached. */
+static inline void field_value(dn__lang_scratch *sc, dn__role role, uint32_t f, dn__value *v)
+{
+    if (f == F_COUNTERPARTY || f == F_COUNTERPARTY_COUNTRY || f >= F_COUNT_) {
+        get_field(sc, role, f, v);
+        return;
+    }
+    if (!(sc->field_valid >> f & 1u)) {
+        get_field(sc, role, f, &sc->fields[f]);
+        sc->field_valid |= 1ull << f;
+    }
+    *v = sc->fields[f];
+}
+
 static void get_attr(const dn__lang_scratch *sc, dn_str key, dn__value *v)
 {
     memset(v, 0, sizeof(*v));
@@ -374,6 +394,7 @@ void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amou
     const dn_ruleset *rs = sc->rs;
     sc->ev = ev;
     sc->amount = amount_base_minor;
+    sc->field_valid = 0;
     sc->hits[0].rule = 0;
     memset(sc->cache, -1, rs->regex_count + 1);
     memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
@@ -574,7 +595,7 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             *sp++ = p->consts[in->b];
             break;
         case OP_FIELD:
-            get_field(sc, x->role, in->b, sp++);
+            field_value(sc, x->role, in->b, sp++);
             break;
         case OP_ATTR:
             get_attr(sc, p->consts[in->b].v.s, sp++);
@@ -669,7 +690,7 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
         case OP_CMPFC: {
             dn__value l;
             const dn__value *r = &p->consts[in->b >> 8];
-            get_field(sc, x->role, in->b & 255, &l);
+            field_value(sc, x->role, in->b & 255, &l);
             bool res = cmp_values(in->a, &l, r);
             if (res)
                 witness_add(sc, x, in->c, &l, r);
@@ -683,7 +704,7 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             bool res = is_valid && (in->a == TK_EQ ? is_eq : !is_eq);
             if (res && x->witness) {
                 dn__value l;
-                get_field(sc, x->role, F_TYPE, &l);
+                field_value(sc, x->role, F_TYPE, &l);
                 witness_add(sc, x, in->c, &l, &p->consts[in->b >> 8]);
             }
             *sp++ = (dn__value){.type = T_BOOL, .v.b = res};

@@ -178,16 +178,15 @@ size_t dn__lang_value_format(const dn_ruleset *rs, const dn__value *v, char *buf
 /* Source text with every run of blanks and newlines written as one space. */
 static void put_src(out *o, const char *s)
 {
-    bool blank = false;
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-            blank = true;
-            continue;
-        }
-        if (blank)
+    static const char blanks[] = " \t\n\r";
+    while (*s) {
+        size_t n = strcspn(s, blanks); /* a word */
+        put(o, s, n);
+        s += n;
+        size_t b = strspn(s, blanks); /* the blanks after it */
+        s += b;
+        if (b && *s)
             put(o, " ", 1);
-        blank = false;
-        put(o, s, 1);
     }
 }
 

@@ -205,11 +205,17 @@ static void gen_expr(gen *g, dn__expr *e)
                  0, 0, 0, -1);
             return;
         case TK_IDENT: { /* in, not in */
-            gen_expr(g, l);
+            bool is_fused = l->kind == E_FIELD && l->ival >= 0 && l->ival < 256 &&
+                            (uint64_t)r->ival < (1u << 24);
+            if (!is_fused)
+                gen_expr(g, l);
             /* the right side as written: `$scam.hotspots` or the literal list */
             const char *rt = span_text(g, &r->sp);
             uint16_t s = add_site(g, e, l, e->is_not ? "not in" : "in", rt);
-            emit(g, OP_IN, e->is_not, s, (uint32_t)r->ival, 0);
+            if (is_fused)
+                emit(g, OP_INF, e->is_not, s, (uint32_t)r->ival | (uint32_t)l->ival << 24, 1);
+            else
+                emit(g, OP_IN, e->is_not, s, (uint32_t)r->ival, 0);
             return;
         }
         case TK_MATCH:
@@ -273,13 +279,20 @@ static void gen_expr(gen *g, dn__expr *e)
         return;
     }
     case E_NOT: {
+        /* MARK/RESET drop what the operand witnessed; a single comparison over non-bool
+         * operands witnesses only when it is true, and then the `not` is false, and whatever
+         * consumes a false (and, or, not, the end of the rule) drops or ignores it already */
+        const dn__expr *k = e->kids[0];
+        bool is_leaf = k->kind == E_BINARY && is_condition_node(k) && k->kids[0]->type != T_BOOL &&
+                       k->kids[1]->type != T_BOOL;
+        bool is_marked = g->witness && !is_leaf;
         uint8_t m = (uint8_t)g->p->mark_count;
-        if (g->witness && g->p->mark_count < 255)
+        if (is_marked && g->p->mark_count < 255)
             g->p->mark_count++;
-        if (g->witness)
+        if (is_marked)
             emit(g, OP_MARK, m, 0, 0, 0);
         gen_cond(g, e->kids[0]);
-        if (g->witness)
+        if (is_marked)
             emit(g, OP_RESET, m, 0, 0, 0);
         uint16_t s = add_site(g, e, NULL, NULL, NULL);
         if (!g->c->err)

@@ -91,8 +91,9 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
                     val);
             break;
         case OP_IN:
-            fprintf(out, "set=%-6u ; %s %s %s", in->b, site ? site->left_text : "",
-                    in->a ? "not in" : "in", rs->sets[in->b].src_text);
+        case OP_INF:
+            fprintf(out, "set=%-6u ; %s %s %s", in->b & 0xffffffu, site ? site->left_text : "",
+                    in->a ? "not in" : "in", rs->sets[in->b & 0xffffffu].src_text);
             break;
         case OP_MATCH:
             fprintf(out, "re=%-7u ; %s %s %s%s", in->b, site ? site->left_text : "",

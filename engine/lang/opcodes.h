@@ -44,6 +44,8 @@
     X(TYPEIS, "a=op c=site b=type|const<<8",                                                       \
       "push type == / != event type b & 255 (a CMPFC on the type field, without strings)")         \
     X(IN, "b=set a=negate c=site", "pop l; push l in set b (not in when a); false if missing")     \
+    X(INF, "b=set|field<<24 a=negate c=site",                                                      \
+      "push field (b >> 24) in set (b & 0xffffff): FIELD, IN")                                     \
     X(MATCH, "b=regex a=negate c=site", "pop l; push l ~ regex b (!~ when a); prefilter, cache")   \
     X(TEST, "c=site", "top is a bool used as a condition: missing becomes false; witness if true") \
     X(NOT, "c=site", "replace top with its negation (missing counts as false); witness if true")   \

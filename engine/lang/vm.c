@@ -117,6 +117,10 @@ static bool filters_role_free(const dn_ruleset *rs, dn__entity_kind k)
                 if ((in->b & 255) == F_COUNTERPARTY || (in->b & 255) == F_COUNTERPARTY_COUNTRY)
                     return false;
                 break;
+            case OP_INF:
+                if (in->b >> 24 == F_COUNTERPARTY || in->b >> 24 == F_COUNTERPARTY_COUNTRY)
+                    return false;
+                break;
             case OP_AGG:
             case OP_NEWCP:
             case OP_AGE:
@@ -710,9 +714,12 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             *sp++ = (dn__value){.type = T_BOOL, .v.b = res};
             break;
         }
+        case OP_INF:
+            field_value(sc, x->role, in->b >> 24, sp++);
+            __attribute__((fallthrough)); /* to IN, over the set in the low 24 bits */
         case OP_IN: {
             dn__value *l = sp - 1;
-            const dn__set *set = &sc->rs->sets[in->b];
+            const dn__set *set = &sc->rs->sets[in->b & 0xffffffu];
             bool res = false;
             if (!l->is_missing) {
                 bool has = false;

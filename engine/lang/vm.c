@@ -813,6 +813,17 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
 
 /* ---- hits ------------------------------------------------------------------------------- */
 
+/* Equal ids: sequential ids share their start and differ at the end, so the last byte is
+ * compared before the rest; the same stored string is equal at once. */
+static inline bool same_id(dn_str a, dn_str b)
+{
+    if (a.len != b.len)
+        return false;
+    if (a.ptr == b.ptr || a.len == 0)
+        return true;
+    return a.ptr[a.len - 1] == b.ptr[a.len - 1] && memcmp(a.ptr, b.ptr, a.len - 1) == 0;
+}
+
 static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
 {
     dn_str *ids = sc->ids + sc->ids_n;
@@ -835,7 +846,7 @@ static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
         for (uint32_t k = 0; k < got && n < EVENT_IDS_MAX; k++) {
             bool dup = false;
             for (uint32_t j = 0; j < n && !dup; j++)
-                dup = ids[j].len == tmp[k].len && memcmp(ids[j].ptr, tmp[k].ptr, tmp[k].len) == 0;
+                dup = same_id(ids[j], tmp[k]);
             if (!dup)
                 ids[n++] = tmp[k];
         }

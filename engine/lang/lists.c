@@ -128,10 +128,26 @@ int dn__lang_set_from_values(dn__arena *a, const dn__value *vals, uint32_t n, bo
     return rc;
 }
 
+/* Up to this many values a set is searched by comparing strings: cheaper than hashing the
+ * subject (country lists, purpose codes, segments). */
+#define SET_LINEAR_MAX 8
+
 bool dn__lang_set_has_str(const dn__set *s, dn_str v)
 {
     if (s->is_num || !v.ptr)
         return false;
+    if (s->count <= SET_LINEAR_MAX) {
+        for (uint32_t i = 0; i < s->count; i++) {
+            if (s->strs[i].len != v.len)
+                continue;
+            uint32_t k = 0;
+            while (k < v.len && s->strs[i].ptr[k] == v.ptr[k])
+                k++;
+            if (k == v.len)
+                return true;
+        }
+        return false;
+    }
     uint64_t h = dn__hash64(v.ptr, v.len);
     uint32_t lo = 0, hi = s->count;
     while (lo < hi) {

@@ -74,6 +74,33 @@ static const char *span_text(gen *g, const dn__span *sp)
     return s;
 }
 
+/* Source text with every run of blanks and newlines written as one space (what a because
+ * string shows), made once here rather than on every hit. */
+static const char *flat_text(gen *g, const dn__span *sp)
+{
+    char *s = dn__arena_alloc(g->c->a, sp->len + 1);
+    if (!s) {
+        g->c->err = DN_ENOMEM;
+        return NULL;
+    }
+    const char *in = sp->src->text + sp->off;
+    size_t n = 0;
+    bool blank = false;
+    for (uint32_t i = 0; i < sp->len; i++) {
+        char ch = in[i];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank)
+            s[n++] = ' ';
+        blank = false;
+        s[n++] = ch;
+    }
+    s[n] = '\0';
+    return s;
+}
+
 static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const char *op,
                          const char *right)
 {
@@ -88,7 +115,7 @@ static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const 
     p->sites = sites;
     dn__site *s = &p->sites[p->site_count];
     memset(s, 0, sizeof(*s));
-    s->left_text = span_text(g, left ? &left->sp : &e->sp);
+    s->left_text = flat_text(g, left ? &left->sp : &e->sp);
     s->op_text = op;
     s->right_text = right;
     s->off = e->sp.off;

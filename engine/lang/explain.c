@@ -196,7 +196,7 @@ size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const d
     out o = {buf, cap, 0};
     if (cap)
         buf[0] = '\0';
-    put_src(&o, site->left_text);
+    puts_(&o, site->left_text); /* flattened by codegen */
     if (site->is_text_only)
         return o.len;
     if (site->is_bare) {

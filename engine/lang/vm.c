@@ -59,6 +59,10 @@ struct dn__lang_scratch {
     uint64_t src_h, dst_h; /* dn__hash64 of the event's src and dst (0 when NULL) */
     uint64_t filter_bits[DN__ENT_KIND_COUNT];
     bool has_filter_bits[DN__ENT_KIND_COUNT];
+    /* filters that read nothing but the event type are worked out once per type: their bits
+     * per type, and the mask of the filters that still run per event */
+    uint64_t type_bits[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT];
+    uint64_t run_mask[DN__ENT_KIND_COUNT];
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
@@ -136,6 +140,51 @@ static bool filters_role_free(const dn_ruleset *rs, dn__entity_kind k)
     return true;
 }
 
+/* Does the program read nothing but the event's type? */
+static bool is_type_only(const dn__program *p)
+{
+    for (uint32_t j = 0; j < p->len; j++) {
+        switch ((dn__opcode)p->code[j].op) {
+        case OP_TYPEIS:
+        case OP_JF:
+        case OP_JT:
+        case OP_NOT:
+        case OP_MARK:
+        case OP_RESET:
+        case OP_RET:
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool run_filter(dn__lang_scratch *sc, const dn__program *p, dn__role role);
+
+/* Fills type_bits and run_mask (see the scratch). */
+static void plan_filters(dn__lang_scratch *sc)
+{
+    const dn_ruleset *rs = sc->rs;
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
+        sc->run_mask[k] = 0;
+        for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
+            const dn__program *p = &rs->filters[k][i].prog;
+            if (!is_type_only(p)) {
+                sc->run_mask[k] |= 1ull << i;
+                continue;
+            }
+            for (int t = 0; t < DN_EV_TYPE_COUNT; t++) {
+                dn_event ev = {.type = (dn_event_type)t};
+                sc->ev = &ev;
+                if (run_filter(sc, p, DN__ROLE_SRC))
+                    sc->type_bits[k][t] |= 1ull << i;
+            }
+        }
+    }
+    sc->ev = NULL;
+}
+
 int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
 {
     *out = NULL;
@@ -170,6 +219,7 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
             goto oom;
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
         sc->is_filter_role_free[k] = filters_role_free(rs, (dn__entity_kind)k);
+    plan_filters(sc);
     const char *env = getenv("DRAGNET_NO_PREFILTER");
     sc->is_prefilter_on = !rs->no_prefilter && !(env && env[0] == '1');
     *out = sc;
@@ -791,6 +841,13 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
     }
 }
 
+static bool run_filter(dn__lang_scratch *sc, const dn__program *p, dn__role role)
+{
+    run_ctx x = {.role = role};
+    sc->lower_len = 0;
+    return run(sc, p, &x);
+}
+
 uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
 {
     const dn_ruleset *rs = sc->rs;
@@ -798,8 +855,10 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
     if (sc->has_filter_bits[k])
         return sc->filter_bits[k];
     run_ctx x = {.role = role};
-    uint64_t bits = 0;
-    for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
+    unsigned type = (unsigned)sc->ev->type;
+    uint64_t bits = type < DN_EV_TYPE_COUNT ? sc->type_bits[k][type] : 0;
+    for (uint64_t m = sc->run_mask[k]; m; m &= m - 1) {
+        uint32_t i = (uint32_t)__builtin_ctzll(m);
         sc->lower_len = 0;
         if (run(sc, &rs->filters[k][i].prog, &x))
             bits |= 1ull << i;

@@ -5,6 +5,14 @@
  * Each format turns a value into a dn__dval (a view: strings point into the input, which outlives
  * the call) and hands it to dn__fields_set(); dn__fields_finish() checks what must be present.
  * All copies go to d->arena, reset by dn__fields_begin().
+ *
+ * The hot part of the validator is inline here, so that each decoder's loop runs it without a
+ * call: the key lookup (a perfect hash over the schema names) and the accepting checks of the
+ * typed fields, driven by one rule per field (dn__field_rules). Everything that rejects, and the
+ * fields that are not a plain string, code or integer, is out of line in fields.c. A decoder whose
+ * input outlives the event (the msgpack pull path: the frame stays valid until the next frame is
+ * read, after the event is done with) sets is_borrowing after dn__fields_begin(), and schema
+ * strings then point into the input instead of being copied.
  */
 #ifndef DN_DECODE_FIELDS_H
 #define DN_DECODE_FIELDS_H
@@ -14,6 +22,7 @@
 #include "decode/decode.h"
 
 #include <msgpack.h>
+#include <string.h>
 
 typedef enum dn__dval_kind {
     DN__DV_NIL,
@@ -67,15 +76,89 @@ struct dn__decoder {
     msgpack_zone zone; /* per event: msgpack objects, cleared before each unpack */
     uint32_t seen;     /* bit per dn__field seen in the current map level */
     uint32_t attr_cap;
-    bool json_mapped; /* the JSON text had bytes that are not UTF-8: see json.c */
+    bool is_borrowing; /* schema strings may point into the input (see above) */
+    bool json_mapped;  /* the JSON text had bytes that are not UTF-8: see json.c */
     char *scratch;    /* JSON text with those bytes mapped (grows, kept) */
     size_t scratch_cap;
     char reason[64];
     char detail[256];
 };
 
+/* How dn__fields_set() checks and stores a field. */
+typedef enum dn__field_kind {
+    DN__FK_STR,  /* a string of at most max bytes, stored as a dn_str at off */
+    DN__FK_CODE, /* exactly width uppercase ASCII letters, stored NUL-terminated at off */
+    DN__FK_INT,  /* an integer in [lo, hi], stored as int64_t (width 8) or int32_t (width 4) at
+                    off; the bool at has_off (when not 0) says it is present */
+    DN__FK_OTHER /* type, remote_access, customer: out of line */
+} dn__field_kind;
+
+typedef struct dn__field_rule {
+    uint8_t kind;
+    uint8_t width;
+    uint16_t off;
+    uint16_t has_off;
+    uint32_t max;
+    int64_t lo, hi;
+} dn__field_rule;
+
+extern const dn__field_rule dn__field_rules[DN__F_COUNT];
+
+/* A perfect hash of the schema names: slot -> field (DN__F_ATTR for an empty slot), each field's
+ * name padded to 16 bytes, and its length. test_decode checks that every name finds its field. */
+#define DN__FIELD_HASH_SLOTS 64
+extern const uint8_t dn__field_slot[DN__FIELD_HASH_SLOTS];
+extern const char dn__field_text[DN__F_COUNT][16];
+extern const uint8_t dn__field_len[DN__F_COUNT];
+
+static inline unsigned dn__field_hash(const uint8_t *k, size_t len)
+{
+    return (4u * k[0] + 21u * k[len / 2] + (unsigned)len + k[len - 1]) & (DN__FIELD_HASH_SLOTS - 1);
+}
+
+static inline uint64_t dn__load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline uint32_t dn__load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* a[0..n) == b[0..n) for 1 <= n <= 16, reading nothing outside either (b has 16 bytes). */
+static inline bool dn__same_short(const char *a, const char *b, size_t n)
+{
+    if (n >= 8)
+        return dn__load64(a) == dn__load64(b) && dn__load64(a + n - 8) == dn__load64(b + n - 8);
+    if (n >= 4)
+        return dn__load32(a) == dn__load32(b) && dn__load32(a + n - 4) == dn__load32(b + n - 4);
+    return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
+}
+
+/* The schema field any map level names by key, or DN__F_ATTR. */
+static inline dn__field dn__fields_lookup_any(const char *key, size_t len)
+{
+    if (len == 0 || len > 16)
+        return DN__F_ATTR;
+    dn__field f = (dn__field)dn__field_slot[dn__field_hash((const uint8_t *)key, len)];
+    if (f != DN__F_ATTR && dn__field_len[f] == len && dn__same_short(key, dn__field_text[f], len))
+        return f;
+    return DN__F_ATTR;
+}
+
 /* The field a key names (top-level when !in_customer), or DN__F_ATTR. */
-dn__field dn__fields_lookup(const char *key, size_t len, bool in_customer);
+static inline dn__field dn__fields_lookup(const char *key, size_t len, bool in_customer)
+{
+    dn__field f = dn__fields_lookup_any(key, len);
+    if (f == DN__F_ATTR || (f >= DN__F_FIRST_CUSTOMER) == in_customer)
+        return f;
+    return DN__F_ATTR;
+}
 /* The schema name of a field; "attrs" for DN__F_ATTR. */
 const char *dn__fields_name(dn__field f);
 /* Name used in duplicate_key:<name>: the key itself when it is any schema name, else "attrs". */
@@ -83,14 +166,64 @@ const char *dn__fields_dup_name(const char *key, size_t len);
 
 /* Starts an event: resets the arena and *ev. */
 void dn__fields_begin(dn__decoder *d, dn_event *ev);
+/* The out-of-line parts of dn__fields_set(), below. */
+int dn__fields_set_attr(dn__decoder *d, dn_event *ev, const char *key, size_t klen,
+                        const dn__dval *v, bool in_customer, dn__reject *rej);
+int dn__fields_set_other(dn__decoder *d, dn_event *ev, dn__field f, const dn__dval *v,
+                         dn__reject *rej);
+int dn__fields_reject_dup(dn__decoder *d, dn__field f, dn__reject *rej);
+int dn__fields_reject_value(dn__decoder *d, dn__field f, const dn__dval *v, dn__reject *rej);
+int dn__fields_copy_str(dn__decoder *d, const dn__dval *v, dn_str *out);
+
 /*
  * Applies key = v to ev, where f = dn__fields_lookup(key, klen, in_customer) and in_customer
  * says the key is inside the customer map. A map value for "customer" only marks it present:
  * when f is DN__F_CUSTOMER and this returned 0, the caller feeds the map's entries with
  * in_customer = true. Returns 0, DN_EBADEVENT (rej filled) or DN_ENOMEM.
  */
-int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, size_t klen,
-                   const dn__dval *v, bool in_customer, dn__reject *rej);
+static inline int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key,
+                                 size_t klen, const dn__dval *v, bool in_customer, dn__reject *rej)
+{
+    if (f == DN__F_ATTR)
+        return dn__fields_set_attr(d, ev, key, klen, v, in_customer, rej);
+    uint32_t bit = 1u << f;
+    if (d->seen & bit)
+        return dn__fields_reject_dup(d, f, rej);
+    d->seen |= bit;
+    const dn__field_rule *r = &dn__field_rules[f];
+    char *at = (char *)ev + r->off;
+    switch ((dn__field_kind)r->kind) {
+    case DN__FK_STR:
+        if (v->kind != DN__DV_STR || v->len > r->max)
+            return dn__fields_reject_value(d, f, v, rej);
+        if (!d->is_borrowing)
+            return dn__fields_copy_str(d, v, (dn_str *)at);
+        *(dn_str *)at = (dn_str){v->s ? v->s : "", (uint32_t)v->len};
+        return 0;
+    case DN__FK_CODE:
+        if (v->kind != DN__DV_STR || v->len != r->width)
+            return dn__fields_reject_value(d, f, v, rej);
+        for (size_t i = 0; i < r->width; i++) {
+            if (v->s[i] < 'A' || v->s[i] > 'Z')
+                return dn__fields_reject_value(d, f, v, rej);
+        }
+        memcpy(at, v->s, r->width);
+        at[r->width] = '\0';
+        return 0;
+    case DN__FK_INT:
+        if (v->kind != DN__DV_INT || v->i < r->lo || v->i > r->hi)
+            return dn__fields_reject_value(d, f, v, rej);
+        if (r->width == 8)
+            *(int64_t *)at = v->i;
+        else
+            *(int32_t *)at = (int32_t)v->i;
+        if (r->has_off)
+            *(bool *)((char *)ev + r->has_off) = true;
+        return 0;
+    default:
+        return dn__fields_set_other(d, ev, f, v, rej);
+    }
+}
 /* Checks required fields once the map is done. Returns 0 or DN_EBADEVENT. */
 int dn__fields_finish(dn__decoder *d, dn_event *ev, dn__reject *rej);
 

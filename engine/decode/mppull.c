@@ -94,6 +94,16 @@ static inline bool read_value(cursor *c, dn__dval *v, uint32_t *count)
         return false;
     uint8_t b = p[0];
     *v = (dn__dval){.kind = DN__DV_NIL};
+    if ((b & 0xe0) == 0xa0) { /* fixstr: most values */
+        size_t n = b & 0x1f;
+        if (n > avail - 1)
+            return false;
+        v->kind = DN__DV_STR;
+        v->s = (const char *)p + 1;
+        v->len = n;
+        c->p = p + 1 + n;
+        return true;
+    }
     if (b <= 0x7f) {
         v->kind = DN__DV_INT;
         v->i = b;
@@ -280,7 +290,15 @@ static bool pull_map(dn__decoder *d, dn_event *ev, cursor *c, uint32_t count, bo
         size_t kl;
         dn__dval v;
         uint32_t n = 0;
-        if (!read_bytes(c, &k, &kl) || !read_value(c, &v, &n))
+        const uint8_t *p = c->p;
+        if (p < c->end && (p[0] & 0xe0) == 0xa0 && (size_t)(p[0] & 0x1f) < (size_t)(c->end - p)) {
+            k = (const char *)p + 1; /* a fixstr key: nearly all of them */
+            kl = p[0] & 0x1f;
+            c->p = p + 1 + kl;
+        } else if (!read_bytes(c, &k, &kl)) {
+            return false;
+        }
+        if (!read_value(c, &v, &n))
             return false;
         dn__field f = dn__fields_lookup(k, kl, in_customer);
         if (dn__fields_set(d, ev, f, k, kl, &v, in_customer, rej) != 0)
@@ -306,6 +324,7 @@ int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *e
         dn__dval v;
         uint32_t n = 0;
         dn__fields_begin(d, ev);
+        d->is_borrowing = true; /* the frame outlives the event: see decode.h */
         if (read_value(&c, &v, &n) && pull_map(d, ev, &c, n, false, rej) && c.p == c.end &&
             dn__fields_finish(d, ev, rej) == 0)
             return 0;

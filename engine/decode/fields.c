@@ -61,6 +61,24 @@ const uint8_t dn__field_slot[DN__FIELD_HASH_SLOTS] = {
     DN__F_C_SEGMENT, DN__F_MCC, DN__F_ATTR, DN__F_ATTR,
     DN__F_ATTR, DN__F_ATTR, DN__F_ID, DN__F_SRC_NAME,
 };
+const uint8_t dn__field_wide_slot[DN__FIELD_HASH_SLOTS] = {
+    DN__F_ATTR, DN__F_C_RESIDENCE, DN__F_MCC, DN__F_ATTR,
+    DN__F_ATTR, DN__F_DST, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_CURRENCY, DN__F_ATTR, DN__F_AMOUNT, DN__F_DST_NAME,
+    DN__F_SRC, DN__F_IP_COUNTRY, DN__F_DST_COUNTRY, DN__F_C_BIRTH_YEAR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_C_SEGMENT, DN__F_PURPOSE,
+    DN__F_REFERENCE, DN__F_SRC_NAME, DN__F_ATTR, DN__F_ID,
+    DN__F_SRC_COUNTRY, DN__F_CUSTOMER, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_DST_BANK, DN__F_ATTR, DN__F_ATTR, DN__F_C_OPENED,
+    DN__F_REMOTE_ACCESS, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_CHANNEL, DN__F_SRC_BANK,
+    DN__F_TS, DN__F_ATTR, DN__F_DEVICE, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_TYPE, DN__F_ATTR,
+    DN__F_IP, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+};
 /* clang-format on */
 
 const char dn__field_text[DN__F_COUNT][16] = {
@@ -75,49 +93,6 @@ const uint8_t dn__field_len[DN__F_COUNT] = {
 #undef DN__FIELD_LEN
 };
 
-#define STR(field, m) {.kind = DN__FK_STR, .off = offsetof(dn_event, field), .max = (m)}
-#define CODE(field, n) {.kind = DN__FK_CODE, .width = (n), .off = offsetof(dn_event, field)}
-#define INT(field, w, has, l, h)                                                                   \
-    {.kind = DN__FK_INT, .width = (w), .off = offsetof(dn_event, field), .has_off = (has),          \
-     .lo = (l), .hi = (h)}
-#define OTHER {.kind = DN__FK_OTHER}
-
-const dn__field_rule dn__field_rules[DN__F_COUNT] = {
-    [DN__F_ID] = STR(id, DN_ID_MAX_LEN),
-    [DN__F_TS] = INT(ts_ms, 8, 0, INT64_MIN, INT64_MAX),
-    [DN__F_TYPE] = OTHER,
-    [DN__F_AMOUNT] = INT(amount_minor, 8, offsetof(dn_event, has_amount), 0, INT64_MAX),
-    [DN__F_CURRENCY] = CODE(currency, 3),
-    [DN__F_SRC] = STR(src, DN_ID_MAX_LEN),
-    [DN__F_DST] = STR(dst, DN_ID_MAX_LEN),
-    [DN__F_SRC_NAME] = STR(src_name, DN_TEXT_MAX_LEN),
-    [DN__F_DST_NAME] = STR(dst_name, DN_TEXT_MAX_LEN),
-    [DN__F_SRC_COUNTRY] = CODE(src_country, 2),
-    [DN__F_DST_COUNTRY] = CODE(dst_country, 2),
-    [DN__F_SRC_BANK] = STR(src_bank, DN_TEXT_MAX_LEN),
-    [DN__F_DST_BANK] = STR(dst_bank, DN_TEXT_MAX_LEN),
-    [DN__F_REFERENCE] = STR(reference, DN_REFERENCE_MAX_LEN),
-    [DN__F_PURPOSE] = STR(purpose, DN_TEXT_MAX_LEN),
-    [DN__F_CHANNEL] = STR(channel, DN_TEXT_MAX_LEN),
-    [DN__F_MCC] = INT(mcc, 4, offsetof(dn_event, has_mcc), 0, INT32_MAX),
-    [DN__F_DEVICE] = STR(device, DN_ID_MAX_LEN),
-    [DN__F_IP] = STR(ip, DN_ID_MAX_LEN),
-    [DN__F_IP_COUNTRY] = CODE(ip_country, 2),
-    [DN__F_REMOTE_ACCESS] = OTHER,
-    [DN__F_CUSTOMER] = OTHER,
-    [DN__F_C_BIRTH_YEAR] =
-        INT(customer.birth_year, 4, offsetof(dn_event, customer.has_birth_year), INT32_MIN,
-            INT32_MAX),
-    [DN__F_C_OPENED] = INT(customer.opened_ms, 8, offsetof(dn_event, customer.has_opened),
-                           INT64_MIN, INT64_MAX),
-    [DN__F_C_SEGMENT] = STR(customer.segment, DN_TEXT_MAX_LEN),
-    [DN__F_C_RESIDENCE] = CODE(customer.residence, 2),
-};
-
-#undef STR
-#undef CODE
-#undef INT
-#undef OTHER
 
 static dn__field lookup_any(const char *key, size_t len)
 {

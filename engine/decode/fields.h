@@ -86,23 +86,64 @@ struct dn__decoder {
 
 /* How dn__fields_set() checks and stores a field. */
 typedef enum dn__field_kind {
-    DN__FK_STR,  /* a string of at most max bytes, stored as a dn_str at off */
-    DN__FK_CODE, /* exactly width uppercase ASCII letters, stored NUL-terminated at off */
-    DN__FK_INT,  /* an integer in [lo, hi], stored as int64_t (width 8) or int32_t (width 4) at
-                    off; the bool at has_off (when not 0) says it is present */
+    DN__FK_STR,  /* a string of at most max bytes */
+    DN__FK_CODE, /* exactly width uppercase ASCII letters, stored NUL-terminated */
+    DN__FK_INT,  /* an integer in [lo, hi] */
     DN__FK_OTHER /* type, remote_access, customer: out of line */
 } dn__field_kind;
 
 typedef struct dn__field_rule {
     uint8_t kind;
     uint8_t width;
-    uint16_t off;
-    uint16_t has_off;
     uint32_t max;
     int64_t lo, hi;
 } dn__field_rule;
 
-extern const dn__field_rule dn__field_rules[DN__F_COUNT];
+/*
+ * The schema's typed fields, one line each: STR(field, member, max), CODE(field, member, letters),
+ * INT(field, member, lo, hi) and INT_HAS(field, member, has_member, lo, hi). The fields not here
+ * (type, remote_access, customer) are checked out of line.
+ */
+#define DN__FIELD_RULES(STR, CODE, INT, INT_HAS)                                                   \
+    STR(ID, id, DN_ID_MAX_LEN)                                                                     \
+    INT(TS, ts_ms, INT64_MIN, INT64_MAX)                                                           \
+    INT_HAS(AMOUNT, amount_minor, has_amount, 0, INT64_MAX)                                        \
+    CODE(CURRENCY, currency, 3)                                                                    \
+    STR(SRC, src, DN_ID_MAX_LEN)                                                                   \
+    STR(DST, dst, DN_ID_MAX_LEN)                                                                   \
+    STR(SRC_NAME, src_name, DN_TEXT_MAX_LEN)                                                       \
+    STR(DST_NAME, dst_name, DN_TEXT_MAX_LEN)                                                       \
+    CODE(SRC_COUNTRY, src_country, 2)                                                              \
+    CODE(DST_COUNTRY, dst_country, 2)                                                              \
+    STR(SRC_BANK, src_bank, DN_TEXT_MAX_LEN)                                                       \
+    STR(DST_BANK, dst_bank, DN_TEXT_MAX_LEN)                                                       \
+    STR(REFERENCE, reference, DN_REFERENCE_MAX_LEN)                                                \
+    STR(PURPOSE, purpose, DN_TEXT_MAX_LEN)                                                         \
+    STR(CHANNEL, channel, DN_TEXT_MAX_LEN)                                                         \
+    INT_HAS(MCC, mcc, has_mcc, 0, INT32_MAX)                                                       \
+    STR(DEVICE, device, DN_ID_MAX_LEN)                                                             \
+    STR(IP, ip, DN_ID_MAX_LEN)                                                                     \
+    CODE(IP_COUNTRY, ip_country, 2)                                                                \
+    INT_HAS(C_BIRTH_YEAR, customer.birth_year, customer.has_birth_year, INT32_MIN, INT32_MAX)      \
+    INT_HAS(C_OPENED, customer.opened_ms, customer.has_opened, INT64_MIN, INT64_MAX)               \
+    STR(C_SEGMENT, customer.segment, DN_TEXT_MAX_LEN)                                              \
+    CODE(C_RESIDENCE, customer.residence, 2)
+
+/* The same as a table, for the texts of rejections (fields.c). */
+#define DN__RULE_STR(F, m, mx) [DN__F_##F] = {.kind = DN__FK_STR, .max = (mx)},
+#define DN__RULE_CODE(F, m, n) [DN__F_##F] = {.kind = DN__FK_CODE, .width = (n)},
+#define DN__RULE_INT(F, m, l, h) [DN__F_##F] = {.kind = DN__FK_INT, .lo = (l), .hi = (h)},
+#define DN__RULE_INT_HAS(F, m, hm, l, h) DN__RULE_INT(F, m, l, h)
+static const dn__field_rule dn__field_rules[DN__F_COUNT] = {
+    DN__FIELD_RULES(DN__RULE_STR, DN__RULE_CODE, DN__RULE_INT, DN__RULE_INT_HAS)
+    [DN__F_TYPE] = {.kind = DN__FK_OTHER},
+    [DN__F_REMOTE_ACCESS] = {.kind = DN__FK_OTHER},
+    [DN__F_CUSTOMER] = {.kind = DN__FK_OTHER},
+};
+#undef DN__RULE_STR
+#undef DN__RULE_CODE
+#undef DN__RULE_INT
+#undef DN__RULE_INT_HAS
 
 /* A perfect hash of the schema names: slot -> field (DN__F_ATTR for an empty slot), each field's
  * name padded to 16 bytes, and its length. test_decode checks that every name finds its field. */
@@ -140,6 +181,18 @@ static inline bool dn__same_short(const char *a, const char *b, size_t n)
     return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
 }
 
+/* len == n uppercase ASCII letters. */
+static inline bool dn__is_code(const char *s, size_t len, size_t n)
+{
+    if (len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 'A' || s[i] > 'Z')
+            return false;
+    }
+    return true;
+}
+
 /* The schema field any map level names by key, or DN__F_ATTR. */
 static inline dn__field dn__fields_lookup_any(const char *key, size_t len)
 {
@@ -151,10 +204,48 @@ static inline dn__field dn__fields_lookup_any(const char *key, size_t len)
     return DN__F_ATTR;
 }
 
+/*
+ * dn__fields_lookup_any() for a key with at least 16 readable bytes from its start (the msgpack
+ * pull path, away from the frame's end): the key's first 8 bytes, zero-padded, tell the schema
+ * names apart, so a multiply-shift of them finds the slot (dn__field_wide_slot) and two masked
+ * words and the length confirm the match.
+ */
+#define DN__FIELD_WIDE_MUL 0xa2a0929b16890d91ull
+extern const uint8_t dn__field_wide_slot[DN__FIELD_HASH_SLOTS];
+
+static inline dn__field dn__fields_lookup_wide(const char *key, size_t len)
+{
+    if (len == 0 || len > 16)
+        return DN__F_ATTR;
+    uint64_t lo = dn__load64(key), hi = dn__load64(key + 8);
+    if (len < 8) {
+        lo &= ~0ull >> (64 - 8 * len);
+        hi = 0;
+    } else if (len == 8) {
+        hi = 0;
+    } else if (len < 16) {
+        hi &= ~0ull >> (128 - 8 * len);
+    }
+    dn__field f = (dn__field)dn__field_wide_slot[(lo * DN__FIELD_WIDE_MUL) >> 58];
+    if (f != DN__F_ATTR && dn__field_len[f] == len && dn__load64(dn__field_text[f]) == lo &&
+        dn__load64(dn__field_text[f] + 8) == hi)
+        return f;
+    return DN__F_ATTR;
+}
+
 /* The field a key names (top-level when !in_customer), or DN__F_ATTR. */
 static inline dn__field dn__fields_lookup(const char *key, size_t len, bool in_customer)
 {
     dn__field f = dn__fields_lookup_any(key, len);
+    if (f == DN__F_ATTR || (f >= DN__F_FIRST_CUSTOMER) == in_customer)
+        return f;
+    return DN__F_ATTR;
+}
+
+/* dn__fields_lookup() where 16 bytes can be read from key (see dn__fields_lookup_wide()). */
+static inline dn__field dn__fields_lookup_at(const char *key, size_t len, bool in_customer)
+{
+    dn__field f = dn__fields_lookup_wide(key, len);
     if (f == DN__F_ATTR || (f >= DN__F_FIRST_CUSTOMER) == in_customer)
         return f;
     return DN__F_ATTR;
@@ -190,36 +281,40 @@ static inline int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, cons
     if (d->seen & bit)
         return dn__fields_reject_dup(d, f, rej);
     d->seen |= bit;
-    const dn__field_rule *r = &dn__field_rules[f];
-    char *at = (char *)ev + r->off;
-    switch ((dn__field_kind)r->kind) {
-    case DN__FK_STR:
-        if (v->kind != DN__DV_STR || v->len > r->max)
-            return dn__fields_reject_value(d, f, v, rej);
-        if (!d->is_borrowing)
-            return dn__fields_copy_str(d, v, (dn_str *)at);
-        *(dn_str *)at = (dn_str){v->s ? v->s : "", (uint32_t)v->len};
+    switch (f) {
+#define DN__SET_STR(F, m, mx)                                                                      \
+    case DN__F_##F:                                                                                \
+        if (v->kind != DN__DV_STR || v->len > (mx))                                                \
+            return dn__fields_reject_value(d, f, v, rej);                                          \
+        if (!d->is_borrowing)                                                                      \
+            return dn__fields_copy_str(d, v, &ev->m);                                              \
+        ev->m = (dn_str){v->s ? v->s : "", (uint32_t)v->len};                                      \
         return 0;
-    case DN__FK_CODE:
-        if (v->kind != DN__DV_STR || v->len != r->width)
-            return dn__fields_reject_value(d, f, v, rej);
-        for (size_t i = 0; i < r->width; i++) {
-            if (v->s[i] < 'A' || v->s[i] > 'Z')
-                return dn__fields_reject_value(d, f, v, rej);
-        }
-        memcpy(at, v->s, r->width);
-        at[r->width] = '\0';
+#define DN__SET_CODE(F, m, n)                                                                      \
+    case DN__F_##F:                                                                                \
+        if (v->kind != DN__DV_STR || !dn__is_code(v->s, v->len, n))                                \
+            return dn__fields_reject_value(d, f, v, rej);                                          \
+        memcpy(ev->m, v->s, n);                                                                    \
+        ev->m[n] = '\0';                                                                           \
         return 0;
-    case DN__FK_INT:
-        if (v->kind != DN__DV_INT || v->i < r->lo || v->i > r->hi)
-            return dn__fields_reject_value(d, f, v, rej);
-        if (r->width == 8)
-            *(int64_t *)at = v->i;
-        else
-            *(int32_t *)at = (int32_t)v->i;
-        if (r->has_off)
-            *(bool *)((char *)ev + r->has_off) = true;
+#define DN__SET_INT(F, m, l, h)                                                                    \
+    case DN__F_##F:                                                                                \
+        if (v->kind != DN__DV_INT || v->i < (l) || v->i > (h))                                     \
+            return dn__fields_reject_value(d, f, v, rej);                                          \
+        ev->m = v->i;                                                                              \
         return 0;
+#define DN__SET_INT_HAS(F, m, hm, l, h)                                                            \
+    case DN__F_##F:                                                                                \
+        if (v->kind != DN__DV_INT || v->i < (l) || v->i > (h))                                     \
+            return dn__fields_reject_value(d, f, v, rej);                                          \
+        ev->m = v->i;                                                                              \
+        ev->hm = true;                                                                             \
+        return 0;
+        DN__FIELD_RULES(DN__SET_STR, DN__SET_CODE, DN__SET_INT, DN__SET_INT_HAS)
+#undef DN__SET_STR
+#undef DN__SET_CODE
+#undef DN__SET_INT
+#undef DN__SET_INT_HAS
     default:
         return dn__fields_set_other(d, ev, f, v, rej);
     }

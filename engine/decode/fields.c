@@ -93,7 +93,6 @@ const uint8_t dn__field_len[DN__F_COUNT] = {
 #undef DN__FIELD_LEN
 };
 
-
 static dn__field lookup_any(const char *key, size_t len)
 {
     return dn__fields_lookup_any(key, len);
@@ -255,9 +254,8 @@ int dn__fields_reject_value(dn__decoder *d, dn__field f, const dn__dval *v, dn__
         if (v->kind != DN__DV_STR)
             return reject_not_string(d, f, v, rej);
         return dn__reject_set(d, rej, r->width == 3 ? "bad_currency" : "bad_country", NULL,
-                              "%s must be %zu uppercase letters (%s), got \"%.*s\"",
-                              reason_key(f), (size_t)r->width,
-                              r->width == 3 ? "ISO 4217" : "ISO 3166-1 alpha-2",
+                              "%s must be %zu uppercase letters (%s), got \"%.*s\"", reason_key(f),
+                              (size_t)r->width, r->width == 3 ? "ISO 4217" : "ISO 3166-1 alpha-2",
                               klen_shown(v->len), v->s);
     case DN__FK_INT:
         if (f == DN__F_AMOUNT && v->kind == DN__DV_INT && v->i < 0)

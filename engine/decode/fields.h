@@ -78,7 +78,7 @@ struct dn__decoder {
     uint32_t attr_cap;
     bool is_borrowing; /* schema strings may point into the input (see above) */
     bool json_mapped;  /* the JSON text had bytes that are not UTF-8: see json.c */
-    char *scratch;    /* JSON text with those bytes mapped (grows, kept) */
+    char *scratch;     /* JSON text with those bytes mapped (grows, kept) */
     size_t scratch_cap;
     char reason[64];
     char detail[256];
@@ -130,16 +130,15 @@ typedef struct dn__field_rule {
     CODE(C_RESIDENCE, customer.residence, 2)
 
 /* The same as a table, for the texts of rejections (fields.c). */
-#define DN__RULE_STR(F, m, mx) [DN__F_##F] = {.kind = DN__FK_STR, .max = (mx)},
-#define DN__RULE_CODE(F, m, n) [DN__F_##F] = {.kind = DN__FK_CODE, .width = (n)},
-#define DN__RULE_INT(F, m, l, h) [DN__F_##F] = {.kind = DN__FK_INT, .lo = (l), .hi = (h)},
+#define DN__RULE_STR(F, m, mx)           [DN__F_##F] = {.kind = DN__FK_STR, .max = (mx)},
+#define DN__RULE_CODE(F, m, n)           [DN__F_##F] = {.kind = DN__FK_CODE, .width = (n)},
+#define DN__RULE_INT(F, m, l, h)         [DN__F_##F] = {.kind = DN__FK_INT, .lo = (l), .hi = (h)},
 #define DN__RULE_INT_HAS(F, m, hm, l, h) DN__RULE_INT(F, m, l, h)
 static const dn__field_rule dn__field_rules[DN__F_COUNT] = {
-    DN__FIELD_RULES(DN__RULE_STR, DN__RULE_CODE, DN__RULE_INT, DN__RULE_INT_HAS)
     [DN__F_TYPE] = {.kind = DN__FK_OTHER},
     [DN__F_REMOTE_ACCESS] = {.kind = DN__FK_OTHER},
     [DN__F_CUSTOMER] = {.kind = DN__FK_OTHER},
-};
+    DN__FIELD_RULES(DN__RULE_STR, DN__RULE_CODE, DN__RULE_INT, DN__RULE_INT_HAS)};
 #undef DN__RULE_STR
 #undef DN__RULE_CODE
 #undef DN__RULE_INT

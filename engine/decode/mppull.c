@@ -306,7 +306,7 @@ static bool pull_map(dn__decoder *d, dn_event *ev, cursor *cur, uint32_t count, 
         if (!read_value(&c, &v, &n))
             return false;
         dn__field f = c.end - (const uint8_t *)k >= 16 ? dn__fields_lookup_at(k, kl, in_customer)
-                                                         : dn__fields_lookup(k, kl, in_customer);
+                                                       : dn__fields_lookup(k, kl, in_customer);
         if (dn__fields_set(d, ev, f, k, kl, &v, in_customer, rej) != 0)
             return false;
         if (v.kind != DN__DV_MAP && v.kind != DN__DV_ARRAY)

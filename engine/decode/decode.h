@@ -74,6 +74,13 @@ void dn__mp_skipper_init(dn__mp_skipper *s);
  * is left unconsumed: feed it again with what follows), DN__MP_INVALID at a never-used byte (0xc1).
  */
 int dn__mp_skipper_feed(dn__mp_skipper *s, const uint8_t *p, size_t len, size_t *used);
+/*
+ * Where the object at p[0..len) ends, in one pass over a buffer that holds it whole (no state
+ * across calls, so it is cheaper than the skipper): DN__MP_DONE with *used its length,
+ * DN__MP_MORE when it runs past len, DN__MP_INVALID at a header byte 0xc1 before that. The same
+ * answer (and *used) as a fresh skipper fed p[0..len) at once.
+ */
+int dn__mp_frame_end(const uint8_t *p, size_t len, size_t *used);
 /* True when b starts a msgpack map (fixmap, map16, map32). */
 static inline bool dn__mp_is_map_byte(uint8_t b)
 {

@@ -3,7 +3,10 @@
  *
  * Both decoders call dn__fields_set() for each key of the event map in document order and
  * dn__fields_finish() at the end, so validation order (and so the reason a bad event gets) does
- * not depend on the wire format. Strings are copied into d->arena; nothing else allocates.
+ * not depend on the wire format. Strings are copied into d->arena (schema strings are borrowed
+ * from the input instead when the decoder says it may, see fields.h); nothing else allocates.
+ * dn__fields_set() itself is inline in fields.h, driven by dn__field_rules below; what rejects is
+ * here.
  * Invariants: d->seen has a bit per schema field already set in this event; ev->attrs has room
  * for DN_ATTR_MAX_COUNT entries once the first attribute arrives.
  */
@@ -11,6 +14,7 @@
 #include "dragnet/error.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,50 +42,60 @@ static const char *reason_key(dn__field f)
     }
 }
 
-#define IS(lit, f)                                                                                 \
-    if (memcmp(key, lit, sizeof(lit) - 1) == 0)                                                    \
-        return f;
+/* clang-format off */
+const uint8_t dn__field_slot[DN__FIELD_HASH_SLOTS] = {
+    DN__F_IP_COUNTRY, DN__F_ATTR, DN__F_ATTR, DN__F_DST_NAME,
+    DN__F_ATTR, DN__F_CHANNEL, DN__F_IP, DN__F_ATTR,
+    DN__F_ATTR, DN__F_SRC_BANK, DN__F_ATTR, DN__F_ATTR,
+    DN__F_SRC, DN__F_DST_BANK, DN__F_ATTR, DN__F_C_BIRTH_YEAR,
+    DN__F_REFERENCE, DN__F_ATTR, DN__F_ATTR, DN__F_REMOTE_ACCESS,
+    DN__F_ATTR, DN__F_ATTR, DN__F_CURRENCY, DN__F_AMOUNT,
+    DN__F_DEVICE, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_PURPOSE, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_CUSTOMER, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_TYPE, DN__F_C_RESIDENCE, DN__F_SRC_COUNTRY,
+    DN__F_C_OPENED, DN__F_ATTR, DN__F_ATTR, DN__F_DST_COUNTRY,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_TS, DN__F_ATTR, DN__F_DST, DN__F_ATTR,
+    DN__F_C_SEGMENT, DN__F_MCC, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ID, DN__F_SRC_NAME,
+};
+const uint8_t dn__field_wide_slot[DN__FIELD_HASH_SLOTS] = {
+    DN__F_ATTR, DN__F_C_RESIDENCE, DN__F_MCC, DN__F_ATTR,
+    DN__F_ATTR, DN__F_DST, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_CURRENCY, DN__F_ATTR, DN__F_AMOUNT, DN__F_DST_NAME,
+    DN__F_SRC, DN__F_IP_COUNTRY, DN__F_DST_COUNTRY, DN__F_C_BIRTH_YEAR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_C_SEGMENT, DN__F_PURPOSE,
+    DN__F_REFERENCE, DN__F_SRC_NAME, DN__F_ATTR, DN__F_ID,
+    DN__F_SRC_COUNTRY, DN__F_CUSTOMER, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_DST_BANK, DN__F_ATTR, DN__F_ATTR, DN__F_C_OPENED,
+    DN__F_REMOTE_ACCESS, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_CHANNEL, DN__F_SRC_BANK,
+    DN__F_TS, DN__F_ATTR, DN__F_DEVICE, DN__F_ATTR,
+    DN__F_ATTR, DN__F_ATTR, DN__F_TYPE, DN__F_ATTR,
+    DN__F_IP, DN__F_ATTR, DN__F_ATTR, DN__F_ATTR,
+};
+/* clang-format on */
 
-/* Switch on length, then compare: a few ns per key on the hot path. */
+const char dn__field_text[DN__F_COUNT][16] = {
+#define DN__FIELD_TEXT(name, text) text,
+    DN__FIELD_MAP(DN__FIELD_TEXT)
+#undef DN__FIELD_TEXT
+};
+
+const uint8_t dn__field_len[DN__F_COUNT] = {
+#define DN__FIELD_LEN(name, text) sizeof(text) - 1,
+    DN__FIELD_MAP(DN__FIELD_LEN)
+#undef DN__FIELD_LEN
+};
+
 static dn__field lookup_any(const char *key, size_t len)
 {
-    switch (len) {
-    case 2:
-        IS("id", DN__F_ID) IS("ts", DN__F_TS) IS("ip", DN__F_IP) break;
-    case 3:
-        IS("src", DN__F_SRC) IS("dst", DN__F_DST) IS("mcc", DN__F_MCC) break;
-    case 4:
-        IS("type", DN__F_TYPE) break;
-    case 6:
-        IS("amount", DN__F_AMOUNT) IS("device", DN__F_DEVICE) IS("opened", DN__F_C_OPENED) break;
-    case 7:
-        IS("purpose", DN__F_PURPOSE)
-        IS("channel", DN__F_CHANNEL) IS("segment", DN__F_C_SEGMENT) break;
-    case 8:
-        IS("currency", DN__F_CURRENCY)
-        IS("src_name", DN__F_SRC_NAME)
-        IS("dst_name", DN__F_DST_NAME)
-        IS("src_bank", DN__F_SRC_BANK)
-        IS("dst_bank", DN__F_DST_BANK) IS("customer", DN__F_CUSTOMER) break;
-    case 9:
-        IS("reference", DN__F_REFERENCE) IS("residence", DN__F_C_RESIDENCE) break;
-    case 10:
-        IS("ip_country", DN__F_IP_COUNTRY) IS("birth_year", DN__F_C_BIRTH_YEAR) break;
-    case 11:
-        IS("src_country", DN__F_SRC_COUNTRY) IS("dst_country", DN__F_DST_COUNTRY) break;
-    case 13:
-        IS("remote_access", DN__F_REMOTE_ACCESS) break;
-    }
-    return DN__F_ATTR;
-}
-#undef IS
-
-dn__field dn__fields_lookup(const char *key, size_t len, bool in_customer)
-{
-    dn__field f = lookup_any(key, len);
-    if (f == DN__F_ATTR || (f >= DN__F_FIRST_CUSTOMER) == in_customer)
-        return f;
-    return DN__F_ATTR;
+    return dn__fields_lookup_any(key, len);
 }
 
 const char *dn__fields_name(dn__field f)
@@ -117,6 +131,7 @@ void dn__fields_begin(dn__decoder *d, dn_event *ev)
     dn_event_init(ev);
     d->seen = 0;
     d->attr_cap = 0;
+    d->is_borrowing = false;
 }
 
 static const char *kind_name(dn__dval_kind k)
@@ -132,7 +147,7 @@ static int klen_shown(size_t klen)
     return klen > 64 ? 64 : (int)klen;
 }
 
-static int copy_str(dn__decoder *d, const dn__dval *v, dn_str *out)
+int dn__fields_copy_str(dn__decoder *d, const dn__dval *v, dn_str *out)
 {
     char *p = dn__arena_strndup(&d->arena, v->s ? v->s : "", v->len);
     if (!p)
@@ -142,58 +157,14 @@ static int copy_str(dn__decoder *d, const dn__dval *v, dn_str *out)
     return 0;
 }
 
-static int set_str(dn__decoder *d, dn__field f, const dn__dval *v, size_t max, dn_str *out,
-                   dn__reject *rej)
+static int reject_not_string(dn__decoder *d, dn__field f, const dn__dval *v, dn__reject *rej)
 {
-    if (v->kind != DN__DV_STR)
-        return dn__reject_set(d, rej, "bad_type", reason_key(f), "%s must be a string, not %s",
-                              reason_key(f), kind_name(v->kind));
-    if (v->len > max)
-        return dn__reject_set(d, rej, "too_long", reason_key(f), "%s is %zu bytes, at most %zu",
-                              reason_key(f), v->len, max);
-    return copy_str(d, v, out);
+    return dn__reject_set(d, rej, "bad_type", reason_key(f), "%s must be a string, not %s",
+                          reason_key(f), kind_name(v->kind));
 }
 
-static bool all_upper(const char *s, size_t len, size_t want)
-{
-    if (len != want)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < 'A' || s[i] > 'Z')
-            return false;
-    }
-    return true;
-}
-
-static int set_code(dn__decoder *d, dn__field f, const dn__dval *v, size_t n, char *out,
-                    dn__reject *rej)
-{
-    if (v->kind != DN__DV_STR)
-        return dn__reject_set(d, rej, "bad_type", reason_key(f), "%s must be a string, not %s",
-                              reason_key(f), kind_name(v->kind));
-    if (!all_upper(v->s, v->len, n))
-        return dn__reject_set(d, rej, n == 3 ? "bad_currency" : "bad_country", NULL,
-                              "%s must be %zu uppercase letters (%s), got \"%.*s\"", reason_key(f),
-                              n, n == 3 ? "ISO 4217" : "ISO 3166-1 alpha-2", klen_shown(v->len),
-                              v->s);
-    memcpy(out, v->s, n);
-    out[n] = '\0';
-    return 0;
-}
-
-static int set_int(dn__decoder *d, dn__field f, const dn__dval *v, int64_t lo, int64_t hi,
-                   int64_t *out, dn__reject *rej)
-{
-    if (v->kind != DN__DV_INT || v->i < lo || v->i > hi)
-        return dn__reject_set(d, rej, "bad_type", reason_key(f),
-                              "%s must be an integer in [%lld, %lld], got %s", reason_key(f),
-                              (long long)lo, (long long)hi, kind_name(v->kind));
-    *out = v->i;
-    return 0;
-}
-
-static int set_attr(dn__decoder *d, dn_event *ev, const char *key, size_t klen, const dn__dval *v,
-                    bool in_customer, dn__reject *rej)
+int dn__fields_set_attr(dn__decoder *d, dn_event *ev, const char *key, size_t klen,
+                        const dn__dval *v, bool in_customer, dn__reject *rej)
 {
     static const char prefix[] = "customer.";
     size_t full = klen + (in_customer ? sizeof(prefix) - 1 : 0);
@@ -249,7 +220,7 @@ static int set_attr(dn__decoder *d, dn_event *ev, const char *key, size_t klen, 
         break;
     case DN__DV_STR:
         a->kind = DN_VAL_STR;
-        if (copy_str(d, v, &a->v.s))
+        if (dn__fields_copy_str(d, v, &a->v.s))
             return DN_ENOMEM;
         break;
     case DN__DV_MAP:
@@ -262,22 +233,46 @@ static int set_attr(dn__decoder *d, dn_event *ev, const char *key, size_t klen, 
     return 0;
 }
 
-int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, size_t klen,
-                   const dn__dval *v, bool in_customer, dn__reject *rej)
+int dn__fields_reject_dup(dn__decoder *d, dn__field f, dn__reject *rej)
 {
-    if (f == DN__F_ATTR)
-        return set_attr(d, ev, key, klen, v, in_customer, rej);
-    if (d->seen & (1u << f))
-        return dn__reject_set(d, rej, "duplicate_key", field_names[f], "key %s appears twice",
-                              reason_key(f));
-    d->seen |= 1u << f;
-    int64_t n = 0;
-    int rc = 0;
+    return dn__reject_set(d, rej, "duplicate_key", field_names[f], "key %s appears twice",
+                          reason_key(f));
+}
+
+/* Why v is not a valid value for f, a string, code or integer field (the checks of
+ * dn__fields_set() in the order they are made). */
+int dn__fields_reject_value(dn__decoder *d, dn__field f, const dn__dval *v, dn__reject *rej)
+{
+    const dn__field_rule *r = &dn__field_rules[f];
+    switch ((dn__field_kind)r->kind) {
+    case DN__FK_STR:
+        if (v->kind != DN__DV_STR)
+            return reject_not_string(d, f, v, rej);
+        return dn__reject_set(d, rej, "too_long", reason_key(f), "%s is %zu bytes, at most %zu",
+                              reason_key(f), v->len, (size_t)r->max);
+    case DN__FK_CODE:
+        if (v->kind != DN__DV_STR)
+            return reject_not_string(d, f, v, rej);
+        return dn__reject_set(d, rej, r->width == 3 ? "bad_currency" : "bad_country", NULL,
+                              "%s must be %zu uppercase letters (%s), got \"%.*s\"", reason_key(f),
+                              (size_t)r->width, r->width == 3 ? "ISO 4217" : "ISO 3166-1 alpha-2",
+                              klen_shown(v->len), v->s);
+    case DN__FK_INT:
+        if (f == DN__F_AMOUNT && v->kind == DN__DV_INT && v->i < 0)
+            return dn__reject_set(d, rej, "negative_amount", NULL, "amount %lld is negative",
+                                  (long long)v->i);
+        return dn__reject_set(d, rej, "bad_type", reason_key(f),
+                              "%s must be an integer in [%lld, %lld], got %s", reason_key(f),
+                              (long long)r->lo, (long long)r->hi, kind_name(v->kind));
+    default:
+        return DN_EBADEVENT;
+    }
+}
+
+int dn__fields_set_other(dn__decoder *d, dn_event *ev, dn__field f, const dn__dval *v,
+                         dn__reject *rej)
+{
     switch (f) {
-    case DN__F_ID:
-        return set_str(d, f, v, DN_ID_MAX_LEN, &ev->id, rej);
-    case DN__F_TS:
-        return set_int(d, f, v, INT64_MIN, INT64_MAX, &ev->ts_ms, rej);
     case DN__F_TYPE:
         if (v->kind != DN__DV_STR)
             return dn__reject_set(d, rej, "bad_type", "type", "type must be a string, not %s",
@@ -286,48 +281,6 @@ int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, s
             return dn__reject_set(d, rej, "unknown_event_type", NULL, "unknown type \"%.*s\"",
                                   klen_shown(v->len), v->s);
         return 0;
-    case DN__F_AMOUNT:
-        if (v->kind == DN__DV_INT && v->i < 0)
-            return dn__reject_set(d, rej, "negative_amount", NULL, "amount %lld is negative",
-                                  (long long)v->i);
-        rc = set_int(d, f, v, 0, INT64_MAX, &ev->amount_minor, rej);
-        ev->has_amount = rc == 0;
-        return rc;
-    case DN__F_CURRENCY:
-        return set_code(d, f, v, 3, ev->currency, rej);
-    case DN__F_SRC:
-        return set_str(d, f, v, DN_ID_MAX_LEN, &ev->src, rej);
-    case DN__F_DST:
-        return set_str(d, f, v, DN_ID_MAX_LEN, &ev->dst, rej);
-    case DN__F_SRC_NAME:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->src_name, rej);
-    case DN__F_DST_NAME:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->dst_name, rej);
-    case DN__F_SRC_COUNTRY:
-        return set_code(d, f, v, 2, ev->src_country, rej);
-    case DN__F_DST_COUNTRY:
-        return set_code(d, f, v, 2, ev->dst_country, rej);
-    case DN__F_SRC_BANK:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->src_bank, rej);
-    case DN__F_DST_BANK:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->dst_bank, rej);
-    case DN__F_REFERENCE:
-        return set_str(d, f, v, DN_REFERENCE_MAX_LEN, &ev->reference, rej);
-    case DN__F_PURPOSE:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->purpose, rej);
-    case DN__F_CHANNEL:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->channel, rej);
-    case DN__F_MCC:
-        rc = set_int(d, f, v, 0, INT32_MAX, &n, rej);
-        ev->has_mcc = rc == 0;
-        ev->mcc = (int32_t)n;
-        return rc;
-    case DN__F_DEVICE:
-        return set_str(d, f, v, DN_ID_MAX_LEN, &ev->device, rej);
-    case DN__F_IP:
-        return set_str(d, f, v, DN_ID_MAX_LEN, &ev->ip, rej);
-    case DN__F_IP_COUNTRY:
-        return set_code(d, f, v, 2, ev->ip_country, rej);
     case DN__F_REMOTE_ACCESS:
         if (v->kind != DN__DV_BOOL)
             return dn__reject_set(d, rej, "bad_type", "remote_access",
@@ -340,19 +293,6 @@ int dn__fields_set(dn__decoder *d, dn_event *ev, dn__field f, const char *key, s
                                   kind_name(v->kind));
         ev->customer.is_present = true;
         return 0;
-    case DN__F_C_BIRTH_YEAR:
-        rc = set_int(d, f, v, INT32_MIN, INT32_MAX, &n, rej);
-        ev->customer.has_birth_year = rc == 0;
-        ev->customer.birth_year = (int32_t)n;
-        return rc;
-    case DN__F_C_OPENED:
-        rc = set_int(d, f, v, INT64_MIN, INT64_MAX, &ev->customer.opened_ms, rej);
-        ev->customer.has_opened = rc == 0;
-        return rc;
-    case DN__F_C_SEGMENT:
-        return set_str(d, f, v, DN_TEXT_MAX_LEN, &ev->customer.segment, rej);
-    case DN__F_C_RESIDENCE:
-        return set_code(d, f, v, 2, ev->customer.residence, rej);
     default:
         return 0;
     }

@@ -94,6 +94,16 @@ static inline bool read_value(cursor *c, dn__dval *v, uint32_t *count)
         return false;
     uint8_t b = p[0];
     *v = (dn__dval){.kind = DN__DV_NIL};
+    if ((b & 0xe0) == 0xa0) { /* fixstr: most values */
+        size_t n = b & 0x1f;
+        if (n > avail - 1)
+            return false;
+        v->kind = DN__DV_STR;
+        v->s = (const char *)p + 1;
+        v->len = n;
+        c->p = p + 1 + n;
+        return true;
+    }
     if (b <= 0x7f) {
         v->kind = DN__DV_INT;
         v->i = b;
@@ -269,32 +279,49 @@ static bool skip_nested(cursor *c, bool is_map, uint32_t count, unsigned level)
     return true;
 }
 
-/* The entries of the event map (level 0) or of the customer map (level 1) into the validator. */
-static bool pull_map(dn__decoder *d, dn_event *ev, cursor *c, uint32_t count, bool in_customer,
+/*
+ * The entries of the event map (level 0) or of the customer map (level 1) into the validator.
+ * The cursor is copied into a local that never has its address taken, so that it stays in
+ * registers across the stores into ev.
+ */
+static bool pull_map(dn__decoder *d, dn_event *ev, cursor *cur, uint32_t count, bool in_customer,
                      dn__reject *rej)
 {
-    if (count > (size_t)(c->end - c->p) / 2)
+    cursor c = *cur;
+    if (count > (size_t)(c.end - c.p) / 2)
         return false;
     for (uint32_t i = 0; i < count; i++) {
         const char *k;
         size_t kl;
         dn__dval v;
         uint32_t n = 0;
-        if (!read_bytes(c, &k, &kl) || !read_value(c, &v, &n))
+        const uint8_t *p = c.p;
+        if (p < c.end && (p[0] & 0xe0) == 0xa0 && (size_t)(p[0] & 0x1f) < (size_t)(c.end - p)) {
+            k = (const char *)p + 1; /* a fixstr key: nearly all of them */
+            kl = p[0] & 0x1f;
+            c.p = p + 1 + kl;
+        } else if (!read_bytes(&c, &k, &kl)) {
             return false;
-        dn__field f = dn__fields_lookup(k, kl, in_customer);
+        }
+        if (!read_value(&c, &v, &n))
+            return false;
+        dn__field f = c.end - (const uint8_t *)k >= 16 ? dn__fields_lookup_at(k, kl, in_customer)
+                                                       : dn__fields_lookup(k, kl, in_customer);
         if (dn__fields_set(d, ev, f, k, kl, &v, in_customer, rej) != 0)
             return false;
         if (v.kind != DN__DV_MAP && v.kind != DN__DV_ARRAY)
             continue;
         /* The validator took a container only as the customer map or as an attribute. */
+        cursor sub = c;
         if (f == DN__F_CUSTOMER) {
-            if (!pull_map(d, ev, c, n, true, rej))
+            if (!pull_map(d, ev, &sub, n, true, rej))
                 return false;
-        } else if (!skip_nested(c, v.kind == DN__DV_MAP, n, in_customer ? 2 : 1)) {
+        } else if (!skip_nested(&sub, v.kind == DN__DV_MAP, n, in_customer ? 2 : 1)) {
             return false;
         }
+        c = sub;
     }
+    *cur = c;
     return true;
 }
 
@@ -306,6 +333,7 @@ int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *e
         dn__dval v;
         uint32_t n = 0;
         dn__fields_begin(d, ev);
+        d->is_borrowing = true; /* the frame outlives the event: see decode.h */
         if (read_value(&c, &v, &n) && pull_map(d, ev, &c, n, false, rej) && c.p == c.end &&
             dn__fields_finish(d, ev, rej) == 0)
             return 0;

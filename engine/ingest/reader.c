@@ -317,9 +317,7 @@ static int next_bare(dn__reader *r, dn__frame *f)
          * and followed by a map or the end; otherwise it is garbage like any other byte. */
         size_t live = want(r, r->frame_max + 1), used;
         size_t window = live < r->frame_max ? live : r->frame_max;
-        dn__mp_skipper sk;
-        dn__mp_skipper_init(&sk);
-        if (dn__mp_skipper_feed(&sk, r->buf + r->start, window, &used) == DN__MP_DONE &&
+        if (dn__mp_frame_end(r->buf + r->start, window, &used) == DN__MP_DONE &&
             (used == live || dn__mp_is_map_byte(r->buf[r->start + used]))) {
             f->offset = r->base + r->start;
             f->data = r->buf + r->start;
@@ -331,11 +329,9 @@ static int next_bare(dn__reader *r, dn__frame *f)
     }
     if (!garbage) {
         for (;;) {
-            dn__mp_skipper sk;
             size_t used, live = r->end - r->start;
             size_t window = live < r->frame_max ? live : r->frame_max;
-            dn__mp_skipper_init(&sk);
-            int st = dn__mp_skipper_feed(&sk, r->buf + r->start, window, &used);
+            int st = dn__mp_frame_end(r->buf + r->start, window, &used);
             if (st == DN__MP_DONE) {
                 f->offset = r->base + r->start;
                 f->data = r->buf + r->start;

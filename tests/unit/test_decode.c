@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "decode/decode.h"
+#include "decode/fields.h"
 #include "dragnet/error.h"
 #include "mp_helpers.h"
 
@@ -709,6 +710,65 @@ static void decoder_reuse(void **state)
     dn__decoder_free(d);
 }
 
+/* Both key lookups (the perfect hashes in fields.h) find every schema name, and nothing near one.
+ */
+static void field_lookup_every_name(void **state)
+{
+    (void)state;
+    char buf[64];
+    for (unsigned i = 0; i < DN__F_COUNT; i++) {
+        dn__field f = (dn__field)i;
+        const char *name = dn__fields_name(f);
+        size_t n = strlen(name);
+        bool cust = f >= DN__F_FIRST_CUSTOMER;
+        memset(buf, 'x', sizeof(buf));
+        memcpy(buf, name, n);
+        assert_int_equal(dn__fields_lookup(buf, n, cust), f);
+        assert_int_equal(dn__fields_lookup_at(buf, n, cust), f);
+        assert_int_equal(dn__fields_lookup_at(buf, n, !cust), DN__F_ATTR);
+        assert_int_equal(dn__fields_lookup_at(buf, n + 1, cust), DN__F_ATTR); /* name + "x" */
+        assert_int_equal(dn__fields_lookup(buf, n - 1, cust) == f, false);
+        assert_int_equal(dn__fields_lookup_at(buf, n - 1, cust) == f, false);
+        buf[n] = '\0'; /* name + NUL: same first bytes once padded */
+        assert_int_equal(dn__fields_lookup_at(buf, n + 1, cust), DN__F_ATTR);
+        assert_int_equal(dn__fields_lookup(buf, n + 1, cust), DN__F_ATTR);
+        buf[n - 1] ^= 0x20;
+        assert_int_equal(dn__fields_lookup_at(buf, n, cust), DN__F_ATTR);
+        assert_int_equal(dn__fields_lookup(buf, n, cust), DN__F_ATTR);
+    }
+}
+
+/* dn__mp_frame_end gives what a fresh skipper fed the same bytes at once gives, on bytes that
+ * are events, cut events and noise. */
+static void frame_end_agrees_with_skipper(void **state)
+{
+    (void)state;
+    uint8_t buf[512];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 200000; round++) {
+        size_t len = (size_t)(round % 97);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* mostly small headers and fixstr, so that objects end inside the buffer */
+            uint8_t b = (uint8_t)x;
+            buf[i] = (x >> 8) % 4 == 0   ? b
+                     : (x >> 8) % 4 == 1 ? (uint8_t)(0xa0 | (b & 7))
+                     : (x >> 8) % 4 == 2 ? (uint8_t)(0x80 | (b & 3))
+                                         : (uint8_t)(b & 0x7f);
+        }
+        dn__mp_skipper sk;
+        dn__mp_skipper_init(&sk);
+        size_t u1 = 0, u2 = 0;
+        int r1 = dn__mp_skipper_feed(&sk, buf, len, &u1);
+        int r2 = dn__mp_frame_end(buf, len, &u2);
+        assert_int_equal(r1, r2);
+        if (r1 == DN__MP_DONE)
+            assert_int_equal(u1, u2);
+    }
+}
+
 int main(void)
 {
     enum { N_REASONS = sizeof(reason_cases) / sizeof(reason_cases[0]) };
@@ -733,5 +793,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(decoder_reuse);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(peek_id);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(pull_and_tree_agree);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(field_lookup_every_name);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(frame_end_agrees_with_skipper);
     return _cmocka_run_group_tests("decode", tests, n, NULL, NULL);
 }

@@ -2,9 +2,11 @@
  * decode.h - internal API of the decode stage: one msgpack map or one JSON object -> dn_event.
  *
  * A dn__decoder is per-thread scratch: a msgpack zone reused (cleared) per event and an arena
- * reset at the start of every decode. Every string of a decoded event (and its attrs array) lives
- * in that arena, so the event stays valid until the next decode call on the same decoder or its
- * free. Nothing on the msgpack path allocates per event once the arena and zone have grown.
+ * reset at the start of every decode. The strings of a decoded event (and its attrs array) live
+ * in that arena, except on the msgpack fast path, where schema strings point into the frame
+ * (data) itself: the event stays valid until the next decode call on the same decoder, its free,
+ * or the end of data's lifetime, whichever comes first. Nothing on the msgpack path allocates per
+ * event once the arena and zone have grown.
  *
  * Both formats go through one field validator (fields.c) in document order, so the same content
  * gives the same dn_event or the same reason code, whichever format carried it.
@@ -43,7 +45,8 @@ void dn__decoder_free(dn__decoder *d);
 
 /*
  * Decodes exactly one msgpack map occupying all of data[0..len) into *ev.
- * Returns 0 (ev filled, valid until the next call on d), DN_EBADEVENT (*rej filled) or DN_ENOMEM.
+ * Returns 0 (ev filled, valid until the next call on d while data lives), DN_EBADEVENT (*rej
+ * filled) or DN_ENOMEM.
  */
 int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej);
 /*

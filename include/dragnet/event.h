@@ -7,9 +7,11 @@
  * attributes in the order they appeared.
  *
  * Ownership: every dn_str, the attrs array and the customer strings point into memory owned by
- * whoever decoded the event (the decoder's per-event arena). They stay valid until that arena is
- * reset, which the pipeline does after the event is scored. dn_event_clone() makes an event that
- * owns its memory in one block.
+ * whoever decoded the event: the decoder's per-event arena, or (msgpack, schema strings) the
+ * frame's own bytes in the reader's buffer. They stay valid until the next decode on that
+ * decoder or the next frame read, which the pipeline does after the event is scored.
+ * dn_event_clone() makes an event that owns its memory in one block. A dn_str is not
+ * NUL-terminated: use its len.
  *
  * A string field that was absent has ptr == NULL and len == 0; a present empty string has a
  * non-NULL ptr and len == 0. Country and currency codes are NUL-terminated, "" when absent.

@@ -56,6 +56,15 @@ int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *e
  */
 int dn__decode_msgpack_tree(dn__decoder *d, const void *data, size_t len, dn_event *ev,
                             dn__reject *rej);
+/*
+ * One pass over an open buffer (the reader's, see ingest.h): when the pull reader accepts the
+ * msgpack map that data[0..avail) starts with, sets *used to its length (what dn__mp_frame_end()
+ * says) and returns 0, ev then being what dn__decode_msgpack() gives for data[0..*used). Returns
+ * DN_EAGAIN when it is not sure (bad or cut short, or bytes it does not read itself): the caller
+ * cuts the frame and dn__decode_msgpack() decides. Never rejects.
+ */
+int dn__decode_msgpack_prefix(dn__decoder *d, const void *data, size_t avail, dn_event *ev,
+                              size_t *used);
 /* Same for one JSON object (surrounding whitespace allowed). */
 int dn__decode_json(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej);
 

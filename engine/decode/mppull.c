@@ -24,6 +24,7 @@
  * A nested container is recursed into at most DN_DECODE_MAX_DEPTH deep (bounded stack).
  */
 #include "decode/fields.h"
+#include "dragnet/error.h"
 
 #include <string.h>
 
@@ -325,18 +326,48 @@ static bool pull_map(dn__decoder *d, dn_event *ev, cursor *cur, uint32_t count, 
     return true;
 }
 
+/*
+ * The event map at the start of p[0..avail) through the pull reader into ev. True when it accepts
+ * (*end is then where the map ends); false to give up, whatever the reason (rej may be filled).
+ */
+static inline bool pull_event(dn__decoder *d, const uint8_t *p, size_t avail, dn_event *ev,
+                              const uint8_t **end, dn__reject *rej)
+{
+    if (avail == 0 || !dn__mp_is_map_byte(p[0]))
+        return false;
+    cursor c = {p, p + avail};
+    dn__dval v;
+    uint32_t n = 0;
+    dn__fields_begin(d, ev);
+    d->is_borrowing = true; /* the frame outlives the event: see decode.h */
+    if (!read_value(&c, &v, &n) || !pull_map(d, ev, &c, n, false, rej) ||
+        dn__fields_finish(d, ev, rej) != 0)
+        return false;
+    *end = c.p;
+    return true;
+}
+
 int dn__decode_msgpack(dn__decoder *d, const void *data, size_t len, dn_event *ev, dn__reject *rej)
 {
-    const uint8_t *p = data;
-    if (len > 0 && dn__mp_is_map_byte(p[0])) {
-        cursor c = {p, p + len};
-        dn__dval v;
-        uint32_t n = 0;
-        dn__fields_begin(d, ev);
-        d->is_borrowing = true; /* the frame outlives the event: see decode.h */
-        if (read_value(&c, &v, &n) && pull_map(d, ev, &c, n, false, rej) && c.p == c.end &&
-            dn__fields_finish(d, ev, rej) == 0)
-            return 0;
-    }
+    const uint8_t *end;
+    if (pull_event(d, data, len, ev, &end, rej) && end == (const uint8_t *)data + len)
+        return 0;
     return dn__decode_msgpack_tree(d, data, len, ev, rej);
+}
+
+/*
+ * The map the pull reader accepts is one whole object with no byte 0xc1 in any header, read
+ * header by header with the bounds dn__mp_frame_end() checks, so it ends where that says the
+ * frame ends, and dn__decode_msgpack() on exactly those bytes takes the same pull path to the
+ * same event. Anything else is left to the caller, who cuts the frame and decodes it again.
+ */
+int dn__decode_msgpack_prefix(dn__decoder *d, const void *data, size_t avail, dn_event *ev,
+                              size_t *used)
+{
+    const uint8_t *end;
+    dn__reject rej;
+    if (!pull_event(d, data, avail, ev, &end, &rej))
+        return DN_EAGAIN;
+    *used = (size_t)(end - (const uint8_t *)data);
+    return 0;
 }

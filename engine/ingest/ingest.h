@@ -12,6 +12,8 @@
 
 #include "dragnet/event.h"
 
+struct dn__decoder;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +36,7 @@ typedef struct dn__reader_opts {
     dn__format format;
     size_t frame_max; /* 0: DN_FRAME_MAX_DEFAULT */
     size_t buf_size;  /* 0: DN_READ_BUF_DEFAULT (tests use small ones to cross refills) */
+    struct dn__decoder *decoder; /* one pass (bare msgpack), or NULL: see dn__frame.ev */
 } dn__reader_opts;
 
 /*
@@ -52,6 +55,13 @@ typedef struct dn__frame {
     bool is_unterminated; /* NDJSON: the last line, with no newline after it */
     const char *reject;   /* static string, or NULL */
     const char *detail;   /* static string, or NULL */
+    /*
+     * The frame, decoded in the pass that found its end, or NULL. A reader opened with a decoder
+     * hands each bare msgpack map to dn__decode_msgpack_prefix() before measuring it, and measures
+     * only what that gives up on; ev is then what dn__decode_msgpack(decoder, data, len) would
+     * give, valid as long as data. NULL: decode data yourself (it may still be bad).
+     */
+    const dn_event *ev;
 } dn__frame;
 
 typedef struct dn__reader dn__reader;
@@ -62,6 +72,11 @@ int dn__reader_open(const char *path, const dn__reader_opts *o, dn__reader **out
 int dn__reader_open_mem(const void *data, size_t len, const dn__reader_opts *o, dn__reader **out);
 /* Next frame: 0 (*f filled), DN_EEOF at the end, DN_EIO on a read error. */
 int dn__reader_next(dn__reader *r, dn__frame *f);
+/*
+ * The live bytes where the next frame's map would start (after a length prefix), and their offset
+ * in the input: a hint for work that can start early, such as prefetching; they may be few.
+ */
+void dn__reader_lookahead(const dn__reader *r, const uint8_t **p, size_t *len, uint64_t *offset);
 /* The format in use (resolved once the first bytes were seen; AUTO/MSGPACK before). */
 dn__format dn__reader_format(const dn__reader *r);
 void dn__reader_free(dn__reader *r);

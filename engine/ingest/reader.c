@@ -41,6 +41,8 @@ struct dn__reader {
     uint64_t line; /* NDJSON: number of the line at start */
     uint8_t raw[DN_RAW_KEEP];
     size_t raw_len;
+    dn__decoder *dec; /* one pass: see dn__frame.ev */
+    dn_event ev;
 };
 
 static int reader_new(const dn__reader_opts *o, dn__reader **out)
@@ -60,6 +62,7 @@ static int reader_new(const dn__reader_opts *o, dn__reader **out)
         return DN_ENOMEM;
     }
     r->line = 1;
+    r->dec = o ? o->decoder : NULL;
     *out = r;
     return 0;
 }
@@ -102,6 +105,17 @@ void dn__reader_free(dn__reader *r)
         close(r->fd);
     free(r->buf);
     free(r);
+}
+
+void dn__reader_lookahead(const dn__reader *r, const uint8_t **p, size_t *len, uint64_t *offset)
+{
+    size_t skip = r->format == DN__FMT_MSGPACK_PREFIXED ? 4 : 0;
+    size_t live = r->end - r->start;
+    if (live < skip)
+        skip = live;
+    *p = r->buf + r->start + skip;
+    *len = live - skip;
+    *offset = r->base + r->start + skip;
 }
 
 dn__format dn__reader_format(const dn__reader *r)
@@ -323,6 +337,20 @@ static int next_bare(dn__reader *r, dn__frame *f)
             f->data = r->buf + r->start;
             f->len = used;
             f->full_len = used;
+            r->start += used;
+            return 0;
+        }
+    }
+    if (!garbage && r->dec) {
+        /* One pass: the decoder finds the end of a map it accepts; the rest is measured. */
+        size_t used, live = r->end - r->start;
+        size_t window = live < r->frame_max ? live : r->frame_max;
+        if (dn__decode_msgpack_prefix(r->dec, r->buf + r->start, window, &r->ev, &used) == 0) {
+            f->offset = r->base + r->start;
+            f->data = r->buf + r->start;
+            f->len = used;
+            f->full_len = used;
+            f->ev = &r->ev;
             r->start += used;
             return 0;
         }

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,7 +45,8 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
                    dn__replay_event_cb cb, void *ud, dn__replay_counts *out)
 {
     dn__reader *r = NULL;
-    dn__reader_opts ro = {.format = o->format, .frame_max = o->frame_max, .buf_size = o->buf_size};
+    dn__reader_opts ro = {
+        .format = o->format, .frame_max = o->frame_max, .buf_size = o->buf_size, .decoder = dec};
     int rc = dn__reader_open(name, &ro, &r);
     if (rc) {
         out->failed_input = name;
@@ -52,6 +54,11 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
         goto done;
     }
     const char *src = strcmp(name, "-") == 0 ? "<stdin>" : name;
+    /* The id of the frame after the current one, read ahead (see below): where it is in the
+     * input, its length and keyed hash. */
+    bool has_next_id = false;
+    uint64_t next_id_at = 0, next_id_hash = 0;
+    size_t next_id_len = 0;
     for (;;) {
         dn__frame f;
         rc = dn__reader_next(r, &f);
@@ -66,27 +73,49 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
         }
         out->events++;
         if (f.reject) {
+            has_next_id = false;
             rc = dead(o, src, &f, f.reject, f.detail, out);
             if (rc)
                 break;
             continue;
         }
-        /* The dedupe table is large and its slots are cold: when the id can be read from the
-         * frame's first bytes, fetch its slot while the frame decodes. */
-        const char *peek = NULL;
-        size_t peek_len = 0;
-        uint64_t id_hash = 0;
-        if (dd && !f.is_json && dn__mp_peek_id(f.data, f.len, &peek, &peek_len)) {
-            id_hash = dn__dedupe_hash(dd, peek, peek_len);
-            dn__dedupe_prefetch(dd, id_hash);
-        }
-        dn_event ev;
+        dn_event ev_buf;
+        const dn_event *ev = f.ev;
         dn__reject rej;
-        rc = f.is_json ? dn__decode_json(dec, f.data, f.len, &ev, &rej)
-                       : dn__decode_msgpack(dec, f.data, f.len, &ev, &rej);
-        if (rc == 0 && dd &&
-            (!peek || peek_len != ev.id.len || memcmp(peek, ev.id.ptr, peek_len) != 0))
-            id_hash = dn__dedupe_hash(dd, ev.id.ptr, ev.id.len);
+        rc = 0;
+        if (!ev) {
+            ev = &ev_buf;
+            rc = f.is_json ? dn__decode_json(dec, f.data, f.len, &ev_buf, &rej)
+                           : dn__decode_msgpack(dec, f.data, f.len, &ev_buf, &rej);
+        }
+        uint64_t id_hash = 0;
+        if (rc == 0 && dd) {
+            /* The id read ahead is this one when it is the same bytes of the input. */
+            uint64_t at = f.offset + (f.full_len - f.len);
+            uintptr_t in_frame = (uintptr_t)ev->id.ptr - (uintptr_t)f.data;
+            if (has_next_id && in_frame < f.len && at + in_frame == next_id_at &&
+                ev->id.len == next_id_len)
+                id_hash = next_id_hash;
+            else
+                id_hash = dn__dedupe_hash(dd, ev->id.ptr, ev->id.len);
+        }
+        /* The dedupe table is large and its slots are cold: when the next frame's id can be read
+         * from its first bytes, fetch its slot while this event is checked and scored. */
+        has_next_id = false;
+        if (dd && !f.is_json) {
+            const uint8_t *p;
+            const char *id;
+            size_t n, id_len;
+            uint64_t at;
+            dn__reader_lookahead(r, &p, &n, &at);
+            if (dn__mp_peek_id(p, n, &id, &id_len)) {
+                has_next_id = true;
+                next_id_at = at + (uint64_t)((const uint8_t *)id - p);
+                next_id_len = id_len;
+                next_id_hash = dn__dedupe_hash(dd, id, id_len);
+                dn__dedupe_prefetch(dd, next_id_hash);
+            }
+        }
         const char *reason = NULL, *detail = NULL;
         if (rc == DN_EBADEVENT) {
             reason = rej.reason;
@@ -98,10 +127,10 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
             }
         } else if (rc) {
             break;
-        } else if (dd && dn__dedupe_contains_hash(dd, id_hash, ev.ts_ms)) {
+        } else if (dd && dn__dedupe_contains_hash(dd, id_hash, ev->ts_ms)) {
             reason = "duplicate_id";
             detail = "an event with this id was seen within the dedupe horizon";
-        } else if (cb && (reason = cb(ud, &ev)) != NULL) {
+        } else if (cb && (reason = cb(ud, ev)) != NULL) {
             detail = "rejected by the scoring stage";
         }
         if (reason) {
@@ -111,7 +140,7 @@ static int run_one(const dn__replay_opts *o, const char *name, dn__decoder *dec,
             continue;
         }
         if (dd)
-            dn__dedupe_insert_hash(dd, id_hash, ev.ts_ms);
+            dn__dedupe_insert_hash(dd, id_hash, ev->ts_ms);
         out->accepted++;
     }
 done:

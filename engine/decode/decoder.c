@@ -17,6 +17,10 @@ int dn__decoder_new(dn__decoder **out)
         free(d);
         return DN_ENOMEM;
     }
+    for (size_t t = 0; t <= DN_EV_TYPE_COUNT; t++) {
+        for (size_t i = 0; i < DN__GUESS_KEYS; i++)
+            d->guess[t][i] = (dn__key_guess){.lo = 0xa0, .mask_lo = 0xff, .field = DN__F_ATTR};
+    }
     *out = d;
     return 0;
 }

@@ -71,6 +71,21 @@ typedef enum dn__field {
 
 #define DN__F_FIRST_CUSTOMER DN__F_C_BIRTH_YEAR
 
+/*
+ * The msgpack pull path's guess of the key at one position of a map, from the last event that
+ * had a key there (most feeds repeat one key order): the key's first 16 bytes with its fixstr
+ * header, under masks that keep only the header and key, and the field that key names at that
+ * level. A new decoder guesses the empty key (header 0xa0, an attribute) everywhere.
+ */
+typedef struct dn__key_guess {
+    uint64_t lo, hi, mask_lo, mask_hi;
+    uint8_t field; /* a dn__field */
+} dn__key_guess;
+
+/* Positions guessed per map: of the event map per event type (keys after "type" follow it), and
+ * of the customer map. */
+#define DN__GUESS_KEYS 32
+
 struct dn__decoder {
     dn__arena arena;   /* per event: strings and attrs of the last event */
     msgpack_zone zone; /* per event: msgpack objects, cleared before each unpack */
@@ -82,6 +97,7 @@ struct dn__decoder {
     size_t scratch_cap;
     char reason[64];
     char detail[256];
+    dn__key_guess guess[DN_EV_TYPE_COUNT + 1][DN__GUESS_KEYS]; /* [type or customer][position] */
 };
 
 /* How dn__fields_set() checks and stores a field. */

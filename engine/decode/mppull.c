@@ -280,6 +280,119 @@ static bool skip_nested(cursor *c, bool is_map, uint32_t count, unsigned level)
     return true;
 }
 
+/* An integer that fits int64 at p (avail >= 1 bytes): its value and size, or false. */
+static inline bool fast_int(const uint8_t *p, size_t avail, int64_t *i, size_t *size)
+{
+    uint8_t b = p[0];
+    if (b <= 0x7f || b >= 0xe0) {
+        *i = (int8_t)b; /* positive and negative fixint */
+        *size = 1;
+        return true;
+    }
+    if (b < 0xcc || b > 0xd3)
+        return false;
+    unsigned w = 1u << ((b - 0xcc) & 3);
+    if (avail <= w)
+        return false;
+    uint64_t u;
+    int64_t v;
+    switch (w) {
+    case 1:
+        u = p[1];
+        v = (int8_t)p[1];
+        break;
+    case 2:
+        u = (uint16_t)(p[1] << 8 | p[2]);
+        v = (int16_t)u;
+        break;
+    case 4:
+        u = __builtin_bswap32(dn__load32(p + 1));
+        v = (int32_t)(uint32_t)u;
+        break;
+    default:
+        u = __builtin_bswap64(dn__load64(p + 1));
+        v = (int64_t)u;
+        break;
+    }
+    if (b <= 0xcf) {
+        if (u > (uint64_t)INT64_MAX)
+            return false;
+        v = (int64_t)u;
+    }
+    *i = v;
+    *size = 1 + w;
+    return true;
+}
+
+/*
+ * The common case of one schema field, straight from the bytes: a fixstr for a string, code or
+ * type, an integer, a bool for remote_access, each valid. Stores it as dn__fields_set() would
+ * and returns the value's size; returns 0 without touching anything when the value is any other
+ * case (another type, invalid, a duplicate, cut short), which the general path then takes.
+ */
+static inline size_t fast_value(dn__decoder *d, dn_event *ev, dn__field f, const uint8_t *p,
+                                const uint8_t *end)
+{
+    if (f == DN__F_ATTR || (d->seen & (1u << f)) || p >= end)
+        return 0;
+    size_t avail = (size_t)(end - p), size, n;
+    uint8_t b = p[0];
+    int64_t i;
+    switch (f) {
+#define FAST_STR(F, m, mx)                                                                         \
+    case DN__F_##F:                                                                                \
+        n = b & 0x1f;                                                                              \
+        if ((b & 0xe0) != 0xa0 || n >= avail || n > (mx))                                          \
+            return 0;                                                                              \
+        ev->m = (dn_str){(const char *)p + 1, (uint32_t)n};                                        \
+        size = 1 + n;                                                                              \
+        break;
+#define FAST_CODE(F, m, w)                                                                         \
+    case DN__F_##F:                                                                                \
+        if (b != (0xa0 | (w)) || (w) >= avail || !dn__is_code((const char *)p + 1, w, w))          \
+            return 0;                                                                              \
+        memcpy(ev->m, p + 1, w);                                                                   \
+        ev->m[w] = '\0';                                                                           \
+        size = 1 + (w);                                                                            \
+        break;
+#define FAST_INT(F, m, l, h)                                                                       \
+    case DN__F_##F:                                                                                \
+        if (!fast_int(p, avail, &i, &size) || i < (l) || i > (h))                                  \
+            return 0;                                                                              \
+        ev->m = i;                                                                                 \
+        break;
+#define FAST_INT_HAS(F, m, hm, l, h)                                                               \
+    case DN__F_##F:                                                                                \
+        if (!fast_int(p, avail, &i, &size) || i < (l) || i > (h))                                  \
+            return 0;                                                                              \
+        ev->m = i;                                                                                 \
+        ev->hm = true;                                                                             \
+        break;
+        DN__FIELD_RULES(FAST_STR, FAST_CODE, FAST_INT, FAST_INT_HAS)
+#undef FAST_STR
+#undef FAST_CODE
+#undef FAST_INT
+#undef FAST_INT_HAS
+    case DN__F_TYPE:
+        n = b & 0x1f;
+        if ((b & 0xe0) != 0xa0 || n >= avail ||
+            dn_event_type_parse((const char *)p + 1, n, &ev->type) != 0)
+            return 0;
+        size = 1 + n;
+        break;
+    case DN__F_REMOTE_ACCESS:
+        if (b != 0xc2 && b != 0xc3)
+            return 0;
+        ev->remote_access = b == 0xc3;
+        size = 1;
+        break;
+    default:
+        return 0;
+    }
+    d->seen |= 1u << f;
+    return size;
+}
+
 /*
  * The entries of the event map (level 0) or of the customer map (level 1) into the validator.
  * The cursor is copied into a local that never has its address taken, so that it stays in
@@ -288,41 +401,80 @@ static bool skip_nested(cursor *c, bool is_map, uint32_t count, unsigned level)
 static bool pull_map(dn__decoder *d, dn_event *ev, cursor *cur, uint32_t count, bool in_customer,
                      dn__reject *rej)
 {
-    cursor c = *cur;
-    if (count > (size_t)(c.end - c.p) / 2)
+    const uint8_t *q = cur->p, *const end = cur->end;
+    if (count > (size_t)(end - q) / 2)
         return false;
+    /* Keys after "type" follow it: the event map's guesses are per type (see fields.h). */
+    dn__key_guess *guess = d->guess[in_customer ? DN_EV_TYPE_COUNT : ev->type];
     for (uint32_t i = 0; i < count; i++) {
         const char *k;
         size_t kl;
+        dn__field f;
+        uint64_t lo = 0, hi = 0;
+        bool is_wide = end - q >= 16 && i < DN__GUESS_KEYS;
+        if (is_wide) {
+            /* The key as the last event of its type had it here: header and bytes in 16. */
+            lo = dn__load64(q);
+            hi = dn__load64(q + 8);
+            const dn__key_guess *g = &guess[i];
+            if ((((lo ^ g->lo) & g->mask_lo) | ((hi ^ g->hi) & g->mask_hi)) == 0) {
+                f = (dn__field)g->field;
+                k = (const char *)q + 1;
+                kl = q[0] & 0x1f;
+                q += 1 + kl;
+                goto have_key;
+            }
+        }
+        if (q < end && (q[0] & 0xe0) == 0xa0 && (size_t)(q[0] & 0x1f) < (size_t)(end - q)) {
+            k = (const char *)q + 1; /* a fixstr key: nearly all of them */
+            kl = q[0] & 0x1f;
+            f = end - q >= 17 ? dn__fields_lookup_at(k, kl, in_customer)
+                              : dn__fields_lookup(k, kl, in_customer);
+            if (is_wide && kl < 16) {
+                dn__key_guess *g = &guess[i];
+                size_t n = 1 + kl; /* header and key: 1..16 bytes */
+                g->mask_lo = n >= 8 ? ~0ull : ~0ull >> (64 - 8 * n);
+                g->mask_hi = n <= 8 ? 0 : n >= 16 ? ~0ull : ~0ull >> (128 - 8 * n);
+                g->lo = lo & g->mask_lo;
+                g->hi = hi & g->mask_hi;
+                g->field = (uint8_t)f;
+            }
+            q += 1 + kl;
+        have_key:;
+            size_t size = fast_value(d, ev, f, q, end);
+            if (size) {
+                q += size;
+                if (f == DN__F_TYPE)
+                    guess = d->guess[ev->type];
+                continue;
+            }
+        } else {
+            cursor t = {q, end};
+            if (!read_bytes(&t, &k, &kl))
+                return false;
+            q = t.p;
+            f = end - (const uint8_t *)k >= 16 ? dn__fields_lookup_at(k, kl, in_customer)
+                                               : dn__fields_lookup(k, kl, in_customer);
+        }
+        /* Any other value: the general path. The cursor is a copy, so that q stays in a
+         * register. */
+        cursor t = {q, end};
         dn__dval v;
         uint32_t n = 0;
-        const uint8_t *p = c.p;
-        if (p < c.end && (p[0] & 0xe0) == 0xa0 && (size_t)(p[0] & 0x1f) < (size_t)(c.end - p)) {
-            k = (const char *)p + 1; /* a fixstr key: nearly all of them */
-            kl = p[0] & 0x1f;
-            c.p = p + 1 + kl;
-        } else if (!read_bytes(&c, &k, &kl)) {
+        if (!read_value(&t, &v, &n) || dn__fields_set(d, ev, f, k, kl, &v, in_customer, rej) != 0)
             return false;
-        }
-        if (!read_value(&c, &v, &n))
-            return false;
-        dn__field f = c.end - (const uint8_t *)k >= 16 ? dn__fields_lookup_at(k, kl, in_customer)
-                                                       : dn__fields_lookup(k, kl, in_customer);
-        if (dn__fields_set(d, ev, f, k, kl, &v, in_customer, rej) != 0)
-            return false;
-        if (v.kind != DN__DV_MAP && v.kind != DN__DV_ARRAY)
-            continue;
-        /* The validator took a container only as the customer map or as an attribute. */
-        cursor sub = c;
-        if (f == DN__F_CUSTOMER) {
-            if (!pull_map(d, ev, &sub, n, true, rej))
+        if (f == DN__F_TYPE)
+            guess = d->guess[ev->type];
+        if (v.kind == DN__DV_MAP || v.kind == DN__DV_ARRAY) {
+            /* The validator took a container only as the customer map or as an attribute. */
+            if (f == DN__F_CUSTOMER
+                    ? !pull_map(d, ev, &t, n, true, rej)
+                    : !skip_nested(&t, v.kind == DN__DV_MAP, n, in_customer ? 2 : 1))
                 return false;
-        } else if (!skip_nested(&sub, v.kind == DN__DV_MAP, n, in_customer ? 2 : 1)) {
-            return false;
         }
-        c = sub;
+        q = t.p;
     }
-    *cur = c;
+    cur->p = q;
     return true;
 }
 

@@ -14,6 +14,12 @@ static const char *const type_names[DN_EV_TYPE_COUNT] = {
 #undef DN_EVENT_TYPE_NAME
 };
 
+static const uint8_t type_lens[DN_EV_TYPE_COUNT] = {
+#define DN_EVENT_TYPE_LEN(name, text) sizeof(text) - 1,
+    DN_EVENT_TYPE_MAP(DN_EVENT_TYPE_LEN)
+#undef DN_EVENT_TYPE_LEN
+};
+
 const char *dn_event_type_name(dn_event_type t)
 {
     if ((int)t < 0 || t >= DN_EV_TYPE_COUNT)
@@ -24,7 +30,7 @@ const char *dn_event_type_name(dn_event_type t)
 int dn_event_type_parse(const char *s, size_t len, dn_event_type *out)
 {
     for (int i = 0; i < DN_EV_TYPE_COUNT; i++) {
-        if (strlen(type_names[i]) == len && memcmp(type_names[i], s, len) == 0) {
+        if (type_lens[i] == len && memcmp(type_names[i], s, len) == 0) {
             *out = (dn_event_type)i;
             return 0;
         }
@@ -62,8 +68,9 @@ static dn_str str_copy(dn_str s, char **cursor)
 
 #define EVENT_STR_FIELDS(X)                                                                        \
     X(id)                                                                                          \
-    X(src) X(dst) X(src_name) X(dst_name) X(src_bank) X(dst_bank) X(reference) X(purpose)          \
-        X(channel) X(device) X(ip) X(customer.segment)
+    X(src)                                                                                         \
+    X(dst) X(src_name) X(dst_name) X(src_bank) X(dst_bank) X(reference) X(purpose) X(channel)      \
+        X(device) X(ip) X(customer.segment)
 
 int dn_event_clone(const dn_event *ev, dn_event **out)
 {

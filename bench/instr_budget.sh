@@ -36,8 +36,8 @@ for line in open(sys.argv[1]):
 events = json.load(open(sys.argv[2]))['events']
 stages = [
     ('everything per event (replay loop)', 'dn__replay_run'),
-    ('  read and split frames', 'dn__reader_next'),
-    ('  decode and validate', 'dn__decode_msgpack'),
+    ('  read, split, decode and validate frames', 'dn__reader_next'),
+    ('  decode outside the one pass (fallback)', 'dn__decode_msgpack'),
     ('  duplicate filter: hash', 'dn__dedupe_hash'),
     ('  duplicate filter: lookup', 'dn__dedupe_contains_hash'),
     ('  duplicate filter: insert', 'dn__dedupe_insert_hash'),

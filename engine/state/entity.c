@@ -108,14 +108,42 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             k->slot_acc[s] = (int32_t)perm[k->slot_acc[s]];
     free(perm);
     free(sorted);
+    /* the accumulator sets of observe() (see dn__kind_layout) */
+    uint32_t nw = k->acc_words = (k->acc_count + 63) / 64;
+    if (nw) {
+        k->acc_dir = calloc(8 * nw, sizeof(uint64_t));
+        k->acc_nofilt = calloc(nw, sizeof(uint64_t));
+        k->acc_filt = calloc(64 * (size_t)nw, sizeof(uint64_t));
+        if (!k->acc_dir || !k->acc_nofilt || !k->acc_filt)
+            goto fail;
+    }
+    bool has_filter_col = k->col_off[DN__COL_FILTER] >= 0;
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        const dn__acc_spec *a = &k->accs[i];
+        uint64_t bit = 1ull << (i % 64);
+        for (unsigned flags = 0; flags < 8; flags++)
+            if ((flags & 3u & (unsigned)a->dir) &&
+                (!a->amount_only || (flags & DN__FACT_HAS_AMOUNT)))
+                k->acc_dir[flags * nw + i / 64] |= bit;
+        if (a->filter < 0) {
+            k->acc_nofilt[i / 64] |= bit;
+        } else if (has_filter_col) { /* without the column no fact has a filter bit */
+            k->acc_filt[(uint32_t)a->filter * nw + i / 64] |= bit;
+            k->acc_filters |= 1ull << a->filter;
+        }
+    }
     return 0;
 fail:
     free(k->slot_acc);
     free(k->accs);
     free(k->grp_end);
+    free(k->acc_dir);
+    free(k->acc_nofilt);
+    free(k->acc_filt);
     k->slot_acc = NULL;
     k->accs = NULL;
     k->grp_end = NULL;
+    k->acc_dir = k->acc_nofilt = k->acc_filt = NULL;
     return rc;
 }
 
@@ -163,7 +191,12 @@ int dn__state_new(const dn_state_config *cfg, const dn__state_plan plans[DN__ENT
     while (st->scratch_cap < 2 * cfg->max_facts_per_entity)
         st->scratch_cap *= 2;
     st->scratch = malloc(st->scratch_cap * sizeof(*st->scratch));
-    if (!st->slots || !st->scratch)
+    uint32_t words = 1;
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+        if (st->kinds[k].acc_words > words)
+            words = st->kinds[k].acc_words;
+    st->acc_mask = calloc(words, sizeof(*st->acc_mask));
+    if (!st->slots || !st->scratch || !st->acc_mask)
         goto fail;
     st->stats.bytes = st->slot_count * sizeof(*st->slots);
     *out = st;
@@ -198,7 +231,11 @@ void dn__state_free(dn__state *st)
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);
         free(st->kinds[k].grp_end);
+        free(st->kinds[k].acc_dir);
+        free(st->kinds[k].acc_nofilt);
+        free(st->kinds[k].acc_filt);
     }
+    free(st->acc_mask);
     free(st->slots);
     free(st->victims);
     free(st->scratch);

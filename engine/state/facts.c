@@ -56,23 +56,65 @@ static inline bool acc_match(const dn__acc_spec *a, const dn__state *st, const d
     return a->filter < 0 || ((fact_filter_bits(st, e, f) >> a->filter) & 1u);
 }
 
+/* The accumulators fact f feeds, into m[0..acc_words) (see dn__kind_layout). */
+static inline void fact_accs(const dn__kind_layout *k, const dn__fact_core *f, uint64_t *m)
+{
+    uint32_t nw = k->acc_words;
+    const uint64_t *dir = k->acc_dir + (size_t)(f->flags & 7u) * nw;
+    uint64_t fb = 0;
+    if (k->acc_filters) {
+        __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
+        fb &= k->acc_filters;
+    }
+    for (uint32_t w = 0; w < nw; w++)
+        m[w] = k->acc_nofilt[w];
+    while (fb) {
+        const uint64_t *fm = k->acc_filt + (size_t)__builtin_ctzll(fb) * nw;
+        for (uint32_t w = 0; w < nw; w++)
+            m[w] |= fm[w];
+        fb &= fb - 1;
+    }
+    for (uint32_t w = 0; w < nw; w++)
+        m[w] &= dir[w];
+}
+
+/* Accumulators lo..hi-1 that are in m take (sign 1) or give back (sign -1) one fact. */
+static inline void accs_apply(dn__entity *e, const uint64_t *m, uint32_t lo, uint32_t hi,
+                              int64_t amount, int sign)
+{
+    for (uint32_t w = lo / 64; w * 64 < hi; w++) {
+        uint64_t bits = m[w];
+        if (w * 64 < lo)
+            bits &= ~0ull << (lo % 64);
+        if (hi - w * 64 < 64)
+            bits &= (1ull << (hi - w * 64)) - 1;
+        while (bits) {
+            dn__acc *a = &e->accs[w * 64 + (uint32_t)__builtin_ctzll(bits)];
+            a->count += (uint32_t)sign;
+            a->sum += sign * amount;
+            bits &= bits - 1;
+        }
+    }
+}
+
 static void drop_oldest(dn__state *st, dn__entity *e)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
     const dn__fact_core *f = dn__fact_at(st, e, e->first);
+    bool has_mask = false;
     for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
         if (e->accs[g].tail != e->first)
             continue; /* the whole group shares the tail */
+        if (!has_mask) {
+            fact_accs(k, f, st->acc_mask);
+            has_mask = true;
+        }
         uint32_t t = e->accs[g].tail + 1;
         int64_t tts = t != e->end ? dn__fact_at(st, e, t)->ts : e->accs[g].tail_ts;
+        accs_apply(e, st->acc_mask, g, k->grp_end[g], f->amount, -1);
         for (uint32_t i = g; i < k->grp_end[g]; i++) {
-            dn__acc *a = &e->accs[i];
-            if (acc_match(&k->accs[i], st, e, f)) {
-                a->count--;
-                a->sum -= f->amount;
-            }
-            a->tail = t;
-            a->tail_ts = tts;
+            e->accs[i].tail = t;
+            e->accs[i].tail_ts = tts;
         }
     }
     if (e->dsets)
@@ -101,12 +143,8 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
         uint32_t ge = k->grp_end[g];
         while (t != e->end && tts <= cut) {
             const dn__fact_core *f = dn__fact_at(st, e, t);
-            for (uint32_t i = g; i < ge; i++) {
-                if (acc_match(&k->accs[i], st, e, f)) {
-                    e->accs[i].count--;
-                    e->accs[i].sum -= f->amount;
-                }
-            }
+            fact_accs(k, f, st->acc_mask);
+            accs_apply(e, st->acc_mask, g, ge, f->amount, -1);
             t++;
             if (t != e->end)
                 tts = dn__fact_at(st, e, t)->ts;
@@ -412,16 +450,15 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     for (int c = 0; c < DN__COL_COUNT_; c++)
         if (k->col_off[c] >= 0)
             memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
-    for (uint32_t i = 0; i < k->acc_count; i++)
-        if (e->accs[i].tail == e->end)
-            e->accs[i].tail_ts = ts; /* an empty window starts at this fact */
+    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g])
+        if (e->accs[g].tail == e->end) /* the group shares it */
+            for (uint32_t i = g; i < k->grp_end[g]; i++)
+                e->accs[i].tail_ts = ts; /* an empty window starts at this fact */
     e->end++;
     st->stats.facts++;
-    for (uint32_t i = 0; i < k->acc_count; i++) {
-        if (acc_match(&k->accs[i], st, e, f)) {
-            e->accs[i].count++;
-            e->accs[i].sum += f->amount;
-        }
+    if (k->acc_count) {
+        fact_accs(k, f, st->acc_mask);
+        accs_apply(e, st->acc_mask, 0, k->acc_count, f->amount, 1);
     }
     if ((e->dsets || e->end - e->first > DN__DSET_MIN_FACTS) && k->has_distinct &&
         (rc = dsets_observe(st, e, ts)) != 0)

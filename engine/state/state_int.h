@@ -91,8 +91,16 @@ typedef struct dn__kind_layout {
     dn__acc_spec *accs; /* ordered by window: accumulators of one window are adjacent */
     uint32_t acc_count;
     uint32_t *grp_end; /* per accumulator: one past the last of its window's group */
-    int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
-    bool has_distinct; /* the plan has a distinct() slot */
+    /* Which accumulators a fact feeds, as bit sets of acc_words 64-bit words (bit i: accs[i]):
+     * (acc_dir[flags & 7] & (acc_nofilt | acc_filt[f] for each filter bit f the fact has)).
+     * A fact's set is built once and each accumulator test becomes a bit test. */
+    uint32_t acc_words;
+    uint64_t acc_filters; /* the filter bits some accumulator reads */
+    uint64_t *acc_dir;    /* [8][acc_words] by fact flags (dir, has_amount) */
+    uint64_t *acc_nofilt; /* [acc_words] accumulators without a filter */
+    uint64_t *acc_filt;   /* [64][acc_words] accumulators reading filter bit f */
+    int32_t *slot_acc;    /* per plan slot: its accumulator, -1 for scanned slots */
+    bool has_distinct;    /* the plan has a distinct() slot */
 } dn__kind_layout;
 
 typedef struct dn__cp_entry {
@@ -176,6 +184,7 @@ struct dn__state {
     uint64_t event_seq;
     uint64_t *scratch; /* distinct() set */
     uint32_t scratch_cap;
+    uint64_t *acc_mask; /* observe(): one fact's accumulator set, the most acc_words of a kind */
     dn_state_stats stats;
 };
 

@@ -110,28 +110,57 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
     free(sorted);
     /* the accumulator sets of observe() (see dn__kind_layout) */
     uint32_t nw = k->acc_words = (k->acc_count + 63) / 64;
+    bool has_filter_col = k->col_off[DN__COL_FILTER] >= 0; /* without it no fact has a filter */
+    uint64_t filters = 0;
+    for (uint32_t i = 0; i < k->acc_count; i++)
+        if (k->accs[i].filter >= 0 && has_filter_col)
+            filters |= 1ull << k->accs[i].filter;
+    for (uint32_t j = 0; j < 8; j++)
+        if ((filters >> (8 * j)) & 0xffu)
+            k->acc_fpos[k->acc_fbytes++] = (uint8_t)j;
     if (nw) {
         k->acc_dir = calloc(8 * nw, sizeof(uint64_t));
         k->acc_nofilt = calloc(nw, sizeof(uint64_t));
-        k->acc_filt = calloc(64 * (size_t)nw, sizeof(uint64_t));
-        if (!k->acc_dir || !k->acc_nofilt || !k->acc_filt)
+        k->acc_fbyte =
+            calloc((size_t)(k->acc_fbytes ? k->acc_fbytes : 1) * 256 * nw, sizeof(uint64_t));
+        k->grp_bits = calloc((size_t)k->acc_count * nw, sizeof(uint64_t));
+        if (!k->acc_dir || !k->acc_nofilt || !k->acc_fbyte || !k->grp_bits)
             goto fail;
     }
-    bool has_filter_col = k->col_off[DN__COL_FILTER] >= 0;
     for (uint32_t i = 0; i < k->acc_count; i++) {
         const dn__acc_spec *a = &k->accs[i];
+        uint32_t w = i / 64;
         uint64_t bit = 1ull << (i % 64);
         for (unsigned flags = 0; flags < 8; flags++)
             if ((flags & 3u & (unsigned)a->dir) &&
                 (!a->amount_only || (flags & DN__FACT_HAS_AMOUNT)))
-                k->acc_dir[flags * nw + i / 64] |= bit;
+                k->acc_dir[flags * nw + w] |= bit;
         if (a->filter < 0) {
-            k->acc_nofilt[i / 64] |= bit;
-        } else if (has_filter_col) { /* without the column no fact has a filter bit */
-            k->acc_filt[(uint32_t)a->filter * nw + i / 64] |= bit;
-            k->acc_filters |= 1ull << a->filter;
+            k->acc_nofilt[w] |= bit;
+        } else if (has_filter_col) {
+            for (uint32_t j = 0; j < k->acc_fbytes; j++) {
+                if ((uint32_t)a->filter / 8 != k->acc_fpos[j])
+                    continue;
+                for (uint32_t v = 0; v < 256; v++)
+                    if ((v >> (a->filter % 8)) & 1u)
+                        k->acc_fbyte[((size_t)j * 256 + v) * nw + w] |= bit;
+            }
         }
     }
+    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g])
+        for (uint32_t i = g; i < k->grp_end[g]; i++)
+            for (uint32_t j = g; j < k->grp_end[g]; j++)
+                k->grp_bits[(size_t)i * nw + j / 64] |= 1ull << (j % 64);
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (plan->aggs[s].kind == DN__AGG_DISTINCT)
+            k->dist_count++;
+    k->dist_slots = malloc((k->dist_count ? k->dist_count : 1) * sizeof(*k->dist_slots));
+    if (!k->dist_slots)
+        goto fail;
+    k->dist_count = 0;
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (plan->aggs[s].kind == DN__AGG_DISTINCT)
+            k->dist_slots[k->dist_count++] = s;
     return 0;
 fail:
     free(k->slot_acc);
@@ -139,11 +168,14 @@ fail:
     free(k->grp_end);
     free(k->acc_dir);
     free(k->acc_nofilt);
-    free(k->acc_filt);
+    free(k->acc_fbyte);
+    free(k->grp_bits);
+    free(k->dist_slots);
     k->slot_acc = NULL;
     k->accs = NULL;
     k->grp_end = NULL;
-    k->acc_dir = k->acc_nofilt = k->acc_filt = NULL;
+    k->acc_dir = k->acc_nofilt = k->acc_fbyte = k->grp_bits = NULL;
+    k->dist_slots = NULL;
     return rc;
 }
 
@@ -233,7 +265,9 @@ void dn__state_free(dn__state *st)
         free(st->kinds[k].grp_end);
         free(st->kinds[k].acc_dir);
         free(st->kinds[k].acc_nofilt);
-        free(st->kinds[k].acc_filt);
+        free(st->kinds[k].acc_fbyte);
+        free(st->kinds[k].grp_bits);
+        free(st->kinds[k].dist_slots);
     }
     free(st->acc_mask);
     free(st->slots);

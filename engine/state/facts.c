@@ -60,34 +60,32 @@ static inline bool acc_match(const dn__acc_spec *a, const dn__state *st, const d
 static inline void fact_accs(const dn__kind_layout *k, const dn__fact_core *f, uint64_t *m)
 {
     uint32_t nw = k->acc_words;
-    const uint64_t *dir = k->acc_dir + (size_t)(f->flags & 7u) * nw;
-    uint64_t fb = 0;
-    if (k->acc_filters) {
-        __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
-        fb &= k->acc_filters;
-    }
     for (uint32_t w = 0; w < nw; w++)
         m[w] = k->acc_nofilt[w];
-    while (fb) {
-        const uint64_t *fm = k->acc_filt + (size_t)__builtin_ctzll(fb) * nw;
-        for (uint32_t w = 0; w < nw; w++)
-            m[w] |= fm[w];
-        fb &= fb - 1;
+    if (k->acc_fbytes) {
+        uint64_t fb;
+        __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
+        for (uint32_t j = 0; j < k->acc_fbytes; j++) {
+            uint32_t b = (uint32_t)(fb >> (8 * k->acc_fpos[j])) & 0xffu;
+            if (!b)
+                continue;
+            const uint64_t *t = k->acc_fbyte + ((size_t)j * 256 + b) * nw;
+            for (uint32_t w = 0; w < nw; w++)
+                m[w] |= t[w];
+        }
     }
+    const uint64_t *dir = k->acc_dir + (size_t)(f->flags & 7u) * nw;
     for (uint32_t w = 0; w < nw; w++)
         m[w] &= dir[w];
 }
 
-/* Accumulators lo..hi-1 that are in m take (sign 1) or give back (sign -1) one fact. */
-static inline void accs_apply(dn__entity *e, const uint64_t *m, uint32_t lo, uint32_t hi,
+/* The accumulators in m, and in sel unless it is NULL, take (sign 1) or give back (sign -1)
+ * one fact. */
+static inline void accs_apply(dn__entity *e, uint32_t nw, const uint64_t *m, const uint64_t *sel,
                               int64_t amount, int sign)
 {
-    for (uint32_t w = lo / 64; w * 64 < hi; w++) {
-        uint64_t bits = m[w];
-        if (w * 64 < lo)
-            bits &= ~0ull << (lo % 64);
-        if (hi - w * 64 < 64)
-            bits &= (1ull << (hi - w * 64)) - 1;
+    for (uint32_t w = 0; w < nw; w++) {
+        uint64_t bits = sel ? m[w] & sel[w] : m[w];
         while (bits) {
             dn__acc *a = &e->accs[w * 64 + (uint32_t)__builtin_ctzll(bits)];
             a->count += (uint32_t)sign;
@@ -111,7 +109,8 @@ static void drop_oldest(dn__state *st, dn__entity *e)
         }
         uint32_t t = e->accs[g].tail + 1;
         int64_t tts = t != e->end ? dn__fact_at(st, e, t)->ts : e->accs[g].tail_ts;
-        accs_apply(e, st->acc_mask, g, k->grp_end[g], f->amount, -1);
+        accs_apply(e, k->acc_words, st->acc_mask, k->grp_bits + (size_t)g * k->acc_words, f->amount,
+                   -1);
         for (uint32_t i = g; i < k->grp_end[g]; i++) {
             e->accs[i].tail = t;
             e->accs[i].tail_ts = tts;
@@ -138,16 +137,23 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
         uint32_t t = e->accs[g].tail;
         int64_t tts = e->accs[g].tail_ts;
         int64_t cut = cutoff_of(now, k->accs[g].window_ms);
-        if (t == e->end || tts > cut)
-            continue;
         uint32_t ge = k->grp_end[g];
+        if (t == e->end) {
+            /* empty: its window starts at the fact observe() is about to insert (tail_ts of an
+             * empty window is read by nobody before that) */
+            for (uint32_t i = g; i < ge; i++)
+                e->accs[i].tail_ts = now;
+            continue;
+        }
+        if (tts > cut)
+            continue;
+        const uint64_t *sel = k->grp_bits + (size_t)g * k->acc_words;
         while (t != e->end && tts <= cut) {
             const dn__fact_core *f = dn__fact_at(st, e, t);
             fact_accs(k, f, st->acc_mask);
-            accs_apply(e, st->acc_mask, g, ge, f->amount, -1);
+            accs_apply(e, k->acc_words, st->acc_mask, sel, f->amount, -1);
             t++;
-            if (t != e->end)
-                tts = dn__fact_at(st, e, t)->ts;
+            tts = t != e->end ? dn__fact_at(st, e, t)->ts : now;
         }
         for (uint32_t i = g; i < ge; i++) {
             e->accs[i].tail = t;
@@ -391,9 +397,13 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     /* 1. windows move to ts; facts beyond the retention leave. */
     advance_accs(st, e, ts);
     int64_t keep_cut = cutoff_of(ts, plan->retention_ms);
-    while (e->first != e->end && dn__fact_at(st, e, e->first)->ts <= keep_cut)
+    bool has_dropped = false;
+    while (e->first != e->end && dn__fact_at(st, e, e->first)->ts <= keep_cut) {
         drop_oldest(st, e);
-    dn__state_hits_prune(st, e, ts);
+        has_dropped = true;
+    }
+    if (e->hit_count && e->hits[0].ts <= keep_cut) /* the hits share the retention */
+        dn__state_hits_prune(st, e, ts);
 
     /* 2. the snapshot before this fact. */
     memset(pre, 0, sizeof(*pre));
@@ -426,6 +436,7 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     while (e->end - e->first >= st->cfg.max_facts_per_entity) {
         drop_oldest(st, e);
         st->stats.dropped_facts++;
+        has_dropped = true;
     }
     if ((rc = facts_room(st, e)) != 0)
         goto fail;
@@ -450,15 +461,17 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     for (int c = 0; c < DN__COL_COUNT_; c++)
         if (k->col_off[c] >= 0)
             memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
-    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g])
-        if (e->accs[g].tail == e->end) /* the group shares it */
-            for (uint32_t i = g; i < k->grp_end[g]; i++)
-                e->accs[i].tail_ts = ts; /* an empty window starts at this fact */
+    if (has_dropped) /* a window emptied by a drop starts at this fact (advance_accs did the rest)
+                      */
+        for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g])
+            if (e->accs[g].tail == e->end) /* the group shares it */
+                for (uint32_t i = g; i < k->grp_end[g]; i++)
+                    e->accs[i].tail_ts = ts;
     e->end++;
     st->stats.facts++;
     if (k->acc_count) {
         fact_accs(k, f, st->acc_mask);
-        accs_apply(e, st->acc_mask, 0, k->acc_count, f->amount, 1);
+        accs_apply(e, k->acc_words, st->acc_mask, NULL, f->amount, 1);
     }
     if ((e->dsets || e->end - e->first > DN__DSET_MIN_FACTS) && k->has_distinct &&
         (rc = dsets_observe(st, e, ts)) != 0)
@@ -631,9 +644,11 @@ static void dset_remove(dn__dset *d, uint64_t v)
 
 static void dsets_drop_first(dn__state *st, dn__entity *e)
 {
-    const dn__state_plan *plan = st->kinds[e->kind].plan;
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    const dn__state_plan *plan = k->plan;
     const dn__fact_core *f = dn__fact_at(st, e, e->first);
-    for (uint32_t s = 0; s < plan->agg_count; s++) {
+    for (uint32_t j = 0; j < k->dist_count; j++) {
+        uint32_t s = k->dist_slots[j];
         dn__dset *d = &e->dsets[s];
         if (!d->tab || d->tail != e->first)
             continue;
@@ -656,10 +671,10 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
             return DN_ENOMEM;
         st->stats.bytes += plan->agg_count * sizeof(*e->dsets);
     }
-    for (uint32_t s = 0; s < plan->agg_count; s++) {
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    for (uint32_t j = 0; j < k->dist_count; j++) {
+        uint32_t s = k->dist_slots[j];
         const dn__agg_spec *a = &plan->aggs[s];
-        if (a->kind != DN__AGG_DISTINCT)
-            continue;
         dn__dset *d = &e->dsets[s];
         int64_t cut = cutoff_of(now, a->window_ms);
         uint32_t from = e->end - 1; /* the new fact */
@@ -686,8 +701,10 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
 
 void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h)
 {
-    const dn__state_plan *plan = st->kinds[e->kind].plan;
-    for (uint32_t s = 0; s < plan->agg_count; s++) {
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    const dn__state_plan *plan = k->plan;
+    for (uint32_t j = 0; j < k->dist_count; j++) {
+        uint32_t s = k->dist_slots[j];
         const dn__dset *d = &e->dsets[s]; /* brings the array in on the first slot */
         dn__fact_field f = plan->aggs[s].field;
         if (d->tab && cp_h && (f == DN__FIELD_COUNTERPARTY || f == DN__FIELD_ACCOUNT))

@@ -92,15 +92,21 @@ typedef struct dn__kind_layout {
     uint32_t acc_count;
     uint32_t *grp_end; /* per accumulator: one past the last of its window's group */
     /* Which accumulators a fact feeds, as bit sets of acc_words 64-bit words (bit i: accs[i]):
-     * (acc_dir[flags & 7] & (acc_nofilt | acc_filt[f] for each filter bit f the fact has)).
-     * A fact's set is built once and each accumulator test becomes a bit test. */
+     * acc_dir[flags & 7] & (acc_nofilt | the accumulators reading a filter bit the fact has),
+     * the latter looked up a byte of filter bits at a time: acc_fbyte[j][b] is the set of those
+     * reading a bit set in byte value b at byte position acc_fpos[j]. A fact's set costs a few
+     * loads, and each accumulator test becomes a bit test. */
     uint32_t acc_words;
-    uint64_t acc_filters; /* the filter bits some accumulator reads */
+    uint32_t acc_fbytes;  /* filter-bit bytes some accumulator reads (<= 8) */
+    uint8_t acc_fpos[8];  /* their byte positions in the filter word */
     uint64_t *acc_dir;    /* [8][acc_words] by fact flags (dir, has_amount) */
     uint64_t *acc_nofilt; /* [acc_words] accumulators without a filter */
-    uint64_t *acc_filt;   /* [64][acc_words] accumulators reading filter bit f */
-    int32_t *slot_acc;    /* per plan slot: its accumulator, -1 for scanned slots */
-    bool has_distinct;    /* the plan has a distinct() slot */
+    uint64_t *acc_fbyte;  /* [acc_fbytes][256][acc_words] */
+    uint64_t *grp_bits;   /* [acc_count][acc_words]: the accumulators of i's window group */
+    uint32_t *dist_slots; /* the plan's distinct() slots, dist_count of them */
+    uint32_t dist_count;
+    int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
+    bool has_distinct; /* the plan has a distinct() slot */
 } dn__kind_layout;
 
 typedef struct dn__cp_entry {

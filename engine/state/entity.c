@@ -77,10 +77,12 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         k->slot_acc[s] = (int32_t)i;
     }
     /* order by window (stable), so each window's accumulators form one group */
-    k->grp_end = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*k->grp_end));
-    uint32_t *perm = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*perm));
-    dn__acc_spec *sorted = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*sorted));
-    if (!k->grp_end || !perm || !sorted) {
+    uint32_t na = k->acc_count ? k->acc_count : 1;
+    k->wins = malloc(na * sizeof(*k->wins));
+    k->acc_win = malloc(na * sizeof(*k->acc_win));
+    uint32_t *perm = malloc(na * sizeof(*perm));
+    dn__acc_spec *sorted = malloc(na * sizeof(*sorted));
+    if (!k->wins || !k->acc_win || !perm || !sorted) {
         free(perm);
         free(sorted);
         goto fail;
@@ -97,10 +99,10 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             if (k->accs[j].window_ms != k->accs[i].window_ms)
                 continue;
             perm[j] = n;
+            k->acc_win[n] = k->win_count;
             sorted[n++] = k->accs[j];
         }
-        for (uint32_t j = start; j < n; j++)
-            k->grp_end[j] = n;
+        k->wins[k->win_count++] = (dn__win_spec){start, n, k->accs[i].window_ms};
     }
     memcpy(k->accs, sorted, k->acc_count * sizeof(*sorted));
     for (uint32_t s = 0; s < plan->agg_count; s++)
@@ -123,8 +125,8 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         k->acc_nofilt = calloc(nw, sizeof(uint64_t));
         k->acc_fbyte =
             calloc((size_t)(k->acc_fbytes ? k->acc_fbytes : 1) * 256 * nw, sizeof(uint64_t));
-        k->grp_bits = calloc((size_t)k->acc_count * nw, sizeof(uint64_t));
-        if (!k->acc_dir || !k->acc_nofilt || !k->acc_fbyte || !k->grp_bits)
+        k->win_bits = calloc((size_t)k->win_count * nw, sizeof(uint64_t));
+        if (!k->acc_dir || !k->acc_nofilt || !k->acc_fbyte || !k->win_bits)
             goto fail;
     }
     for (uint32_t i = 0; i < k->acc_count; i++) {
@@ -147,10 +149,9 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             }
         }
     }
-    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g])
-        for (uint32_t i = g; i < k->grp_end[g]; i++)
-            for (uint32_t j = g; j < k->grp_end[g]; j++)
-                k->grp_bits[(size_t)i * nw + j / 64] |= 1ull << (j % 64);
+    for (uint32_t g = 0; g < k->win_count; g++)
+        for (uint32_t j = k->wins[g].first; j < k->wins[g].end; j++)
+            k->win_bits[(size_t)g * nw + j / 64] |= 1ull << (j % 64);
     for (uint32_t s = 0; s < plan->agg_count; s++)
         if (plan->aggs[s].kind == DN__AGG_DISTINCT)
             k->dist_count++;
@@ -165,18 +166,26 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
 fail:
     free(k->slot_acc);
     free(k->accs);
-    free(k->grp_end);
+    free(k->wins);
+    free(k->acc_win);
     free(k->acc_dir);
     free(k->acc_nofilt);
     free(k->acc_fbyte);
-    free(k->grp_bits);
+    free(k->win_bits);
     free(k->dist_slots);
     k->slot_acc = NULL;
     k->accs = NULL;
-    k->grp_end = NULL;
-    k->acc_dir = k->acc_nofilt = k->acc_fbyte = k->grp_bits = NULL;
+    k->wins = NULL;
+    k->acc_win = NULL;
+    k->acc_dir = k->acc_nofilt = k->acc_fbyte = k->win_bits = NULL;
     k->dist_slots = NULL;
     return rc;
+}
+
+/* Bytes of an entity's accumulators and window starts. */
+static size_t acc_bytes_of(const dn__kind_layout *k)
+{
+    return k->acc_count * sizeof(dn__acc) + k->win_count * sizeof(dn__win);
 }
 
 static bool plan_valid(const dn__state_plan *p)
@@ -247,8 +256,7 @@ static void entity_destroy(dn__state *st, dn__entity *e)
         st->stats.bytes -= st->kinds[e->kind].plan->typology_count * sizeof(*e->typ);
         free(e->typ);
     }
-    st->stats.bytes -=
-        sizeof(*e) + st->kinds[e->kind].acc_count * sizeof(dn__acc) + (size_t)e->id_len;
+    st->stats.bytes -= sizeof(*e) + acc_bytes_of(&st->kinds[e->kind]) + (size_t)e->id_len;
     free(e);
 }
 
@@ -262,11 +270,12 @@ void dn__state_free(dn__state *st)
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);
-        free(st->kinds[k].grp_end);
+        free(st->kinds[k].wins);
+        free(st->kinds[k].acc_win);
         free(st->kinds[k].acc_dir);
         free(st->kinds[k].acc_nofilt);
         free(st->kinds[k].acc_fbyte);
-        free(st->kinds[k].grp_bits);
+        free(st->kinds[k].win_bits);
         free(st->kinds[k].dist_slots);
     }
     free(st->acc_mask);
@@ -439,7 +448,7 @@ void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64
         return;
     /* the size from the kind, not from the entity: reading it would wait for the first line */
     const char *p = (const char *)e;
-    size_t size = sizeof(*e) + st->kinds[kind].acc_count * sizeof(dn__acc) + DN_ID_MAX_LEN / 2;
+    size_t size = sizeof(*e) + acc_bytes_of(&st->kinds[kind]) + DN_ID_MAX_LEN / 2;
     for (size_t off = 0; off < size; off += 64)
         __builtin_prefetch(p + off);
 }
@@ -453,9 +462,10 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
         __builtin_prefetch(dn__fact_at(st, e, e->first));
         __builtin_prefetch(dn__fact_at(st, e, e->end - 1));
         /* one tail per window group (they share it) */
-        for (uint32_t i = 0; i < e->acc_n; i = st->kinds[e->kind].grp_end[i])
-            if (e->accs[i].tail != e->end)
-                __builtin_prefetch(dn__fact_at(st, e, e->accs[i].tail));
+        const dn__win *w = dn__entity_wins(e);
+        for (uint32_t i = 0; i < e->win_n; i++)
+            if (w[i].tail != e->end)
+                __builtin_prefetch(dn__fact_at(st, e, w[i].tail));
     }
     if (e->ids)
         __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));
@@ -509,7 +519,7 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     }
     evict_if_full(st);
     rc = DN_ENOMEM;
-    size_t acc_bytes = st->kinds[kind].acc_count * sizeof(dn__acc);
+    size_t acc_bytes = acc_bytes_of(&st->kinds[kind]);
     size_t size = sizeof(*e) + acc_bytes + id.len;
     e = calloc(1, size);
     if (!e)
@@ -518,6 +528,7 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     e->kind = (uint8_t)kind;
     e->id_len = (uint16_t)id.len;
     e->acc_n = (uint16_t)st->kinds[kind].acc_count;
+    e->win_n = (uint16_t)st->kinds[kind].win_count;
     e->touch_seq = st->event_seq;
     e->lru_stamp = ++st->lru_clock;
     e->newest_ts = INT64_MIN;
@@ -540,7 +551,7 @@ fail:
 
 dn_str dn__entity_id(const dn__entity *e)
 {
-    return (dn_str){(const char *)(e->accs + e->acc_n), e->id_len};
+    return (dn_str){(const char *)(dn__entity_wins(e) + e->win_n), e->id_len};
 }
 
 dn__entity_kind dn__entity_kind_of(const dn__entity *e)

@@ -67,8 +67,6 @@ static inline void fact_accs(const dn__kind_layout *k, const dn__fact_core *f, u
         __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
         for (uint32_t j = 0; j < k->acc_fbytes; j++) {
             uint32_t b = (uint32_t)(fb >> (8 * k->acc_fpos[j])) & 0xffu;
-            if (!b)
-                continue;
             const uint64_t *t = k->acc_fbyte + ((size_t)j * 256 + b) * nw;
             for (uint32_t w = 0; w < nw; w++)
                 m[w] |= t[w];
@@ -79,42 +77,63 @@ static inline void fact_accs(const dn__kind_layout *k, const dn__fact_core *f, u
         m[w] &= dir[w];
 }
 
-/* The accumulators in m, and in sel unless it is NULL, take (sign 1) or give back (sign -1)
- * one fact. */
-static inline void accs_apply(dn__entity *e, uint32_t nw, const uint64_t *m, const uint64_t *sel,
-                              int64_t amount, int sign)
+/* The same for a kind of at most 64 accumulators (acc_words 1), the usual case. */
+static inline uint64_t fact_accs1(const dn__kind_layout *k, const dn__fact_core *f)
 {
-    for (uint32_t w = 0; w < nw; w++) {
-        uint64_t bits = sel ? m[w] & sel[w] : m[w];
-        while (bits) {
-            dn__acc *a = &e->accs[w * 64 + (uint32_t)__builtin_ctzll(bits)];
-            a->count += (uint32_t)sign;
-            a->sum += sign * amount;
-            bits &= bits - 1;
-        }
+    uint64_t m = k->acc_nofilt[0];
+    if (k->acc_fbytes) {
+        uint64_t fb;
+        __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
+        for (uint32_t j = 0; j < k->acc_fbytes; j++)
+            m |= k->acc_fbyte[(size_t)j * 256 + ((fb >> (8 * k->acc_fpos[j])) & 0xffu)];
     }
+    return m & k->acc_dir[f->flags & 7u];
+}
+
+/* Accumulators base + i for each bit i of bits take (sign 1) or give back (sign -1) amount. */
+static inline void accs_apply(dn__acc *base, uint64_t bits, int64_t amount, int sign)
+{
+    while (bits) {
+        dn__acc *a = &base[__builtin_ctzll(bits)];
+        a->count += (uint32_t)sign;
+        a->sum += sign * amount;
+        bits &= bits - 1;
+    }
+}
+
+/* The accumulators of window group g (all of them when g is win_count) that fact f feeds take
+ * (sign 1) or give back (sign -1) the fact. */
+static inline void accs_take(const dn__state *st, dn__entity *e, const dn__fact_core *f, uint32_t g,
+                             int sign)
+{
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    uint32_t nw = k->acc_words;
+    if (nw == 1) {
+        uint64_t m = fact_accs1(k, f);
+        accs_apply(e->accs, g < k->win_count ? m & k->win_bits[g] : m, f->amount, sign);
+        return;
+    }
+    uint64_t *m = st->acc_mask;
+    fact_accs(k, f, m);
+    for (uint32_t w = 0; w < nw; w++)
+        accs_apply(e->accs + 64 * w,
+                   g < k->win_count ? m[w] & k->win_bits[(size_t)g * nw + w] : m[w], f->amount,
+                   sign);
 }
 
 static void drop_oldest(dn__state *st, dn__entity *e)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
     const dn__fact_core *f = dn__fact_at(st, e, e->first);
-    bool has_mask = false;
-    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
-        if (e->accs[g].tail != e->first)
-            continue; /* the whole group shares the tail */
-        if (!has_mask) {
-            fact_accs(k, f, st->acc_mask);
-            has_mask = true;
-        }
-        uint32_t t = e->accs[g].tail + 1;
-        int64_t tts = t != e->end ? dn__fact_at(st, e, t)->ts : e->accs[g].tail_ts;
-        accs_apply(e, k->acc_words, st->acc_mask, k->grp_bits + (size_t)g * k->acc_words, f->amount,
-                   -1);
-        for (uint32_t i = g; i < k->grp_end[g]; i++) {
-            e->accs[i].tail = t;
-            e->accs[i].tail_ts = tts;
-        }
+    dn__win *win = dn__entity_wins(e);
+    for (uint32_t g = 0; g < k->win_count; g++) {
+        if (win[g].tail != e->first)
+            continue;
+        uint32_t t = win[g].tail + 1;
+        accs_take(st, e, f, g, -1);
+        win[g].tail = t;
+        if (t != e->end)
+            win[g].tail_ts = dn__fact_at(st, e, t)->ts;
     }
     if (e->dsets)
         dsets_drop_first(st, e);
@@ -129,36 +148,29 @@ static void drop_oldest(dn__state *st, dn__entity *e)
     st->stats.facts--;
 }
 
+/* Every window moves to now, the time of the fact observe() is about to insert: its
+ * accumulators give back the facts that leave it. An empty window starts at the new fact
+ * (nobody reads an empty window's tail_ts before that). */
 static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
-    /* one walk per window: every accumulator of the group takes each leaving fact */
-    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
-        uint32_t t = e->accs[g].tail;
-        int64_t tts = e->accs[g].tail_ts;
-        int64_t cut = cutoff_of(now, k->accs[g].window_ms);
-        uint32_t ge = k->grp_end[g];
+    dn__win *win = dn__entity_wins(e);
+    for (uint32_t g = 0; g < k->win_count; g++) {
+        uint32_t t = win[g].tail;
         if (t == e->end) {
-            /* empty: its window starts at the fact observe() is about to insert (tail_ts of an
-             * empty window is read by nobody before that) */
-            for (uint32_t i = g; i < ge; i++)
-                e->accs[i].tail_ts = now;
+            win[g].tail_ts = now;
             continue;
         }
+        int64_t tts = win[g].tail_ts, cut = cutoff_of(now, k->wins[g].window_ms);
         if (tts > cut)
             continue;
-        const uint64_t *sel = k->grp_bits + (size_t)g * k->acc_words;
-        while (t != e->end && tts <= cut) {
-            const dn__fact_core *f = dn__fact_at(st, e, t);
-            fact_accs(k, f, st->acc_mask);
-            accs_apply(e, k->acc_words, st->acc_mask, sel, f->amount, -1);
+        do {
+            accs_take(st, e, dn__fact_at(st, e, t), g, -1);
             t++;
             tts = t != e->end ? dn__fact_at(st, e, t)->ts : now;
-        }
-        for (uint32_t i = g; i < ge; i++) {
-            e->accs[i].tail = t;
-            e->accs[i].tail_ts = tts;
-        }
+        } while (t != e->end && tts <= cut);
+        win[g].tail = t;
+        win[g].tail_ts = tts;
     }
 }
 
@@ -461,18 +473,17 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     for (int c = 0; c < DN__COL_COUNT_; c++)
         if (k->col_off[c] >= 0)
             memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
-    if (has_dropped) /* a window emptied by a drop starts at this fact (advance_accs did the rest)
-                      */
-        for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g])
-            if (e->accs[g].tail == e->end) /* the group shares it */
-                for (uint32_t i = g; i < k->grp_end[g]; i++)
-                    e->accs[i].tail_ts = ts;
+    if (has_dropped) {
+        /* a window emptied by a drop starts at this fact (advance_accs saw to the others) */
+        dn__win *win = dn__entity_wins(e);
+        for (uint32_t g = 0; g < k->win_count; g++)
+            if (win[g].tail == e->end)
+                win[g].tail_ts = ts;
+    }
     e->end++;
     st->stats.facts++;
-    if (k->acc_count) {
-        fact_accs(k, f, st->acc_mask);
-        accs_apply(e, k->acc_words, st->acc_mask, NULL, f->amount, 1);
-    }
+    if (k->acc_count)
+        accs_take(st, e, f, k->win_count, 1);
     if ((e->dsets || e->end - e->first > DN__DSET_MIN_FACTS) && k->has_distinct &&
         (rc = dsets_observe(st, e, ts)) != 0)
         goto fail;
@@ -738,9 +749,10 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
     int32_t ai = k->slot_acc[slot];
     if (ai >= 0) {
         const dn__acc *acc = &e->accs[ai];
+        const dn__win *win = &dn__entity_wins(e)[k->acc_win[ai]];
         const dn__acc_spec *as = &k->accs[ai];
         int64_t count = acc->count, sum = acc->sum;
-        for (uint32_t i = acc->tail; i != e->end && acc->tail_ts <= cut; i++) {
+        for (uint32_t i = win->tail; i != e->end && win->tail_ts <= cut; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
             if (f->ts > cut)
                 break;

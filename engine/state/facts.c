@@ -174,9 +174,32 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
     }
 }
 
-/* Room for one fact at end: move the live facts to the front when that frees at least an
- * eighth of the array (amortised: at most 8 fact copies per insert), else grow it by half. */
-static int facts_room(dn__state *st, dn__entity *e)
+/* Resizes the entity's block to ncap facts followed by nids_cap id bytes (neither smaller than
+ * now): the live ids move to the front of their region, which follows the facts. */
+static int block_resize(dn__state *st, dn__entity *e, uint32_t ncap, uint32_t nids_cap)
+{
+    uint32_t stride = st->kinds[e->kind].stride;
+    size_t old_ids_at = (size_t)e->cap * stride, ids_at = (size_t)ncap * stride;
+    uint32_t live = e->ids_tail - e->ids_head;
+    unsigned char *nb = realloc(e->facts, ids_at + nids_cap);
+    if (!nb)
+        return DN_ENOMEM;
+    if (live)
+        memmove(nb + ids_at, nb + old_ids_at + (e->ids_head - e->ids_base), live);
+    e->ids_base = e->ids_head;
+    st->stats.bytes += (size_t)(ncap - e->cap) * stride + (nids_cap - e->ids_cap);
+    e->facts = nb;
+    e->ids = nids_cap ? (char *)nb + ids_at : NULL;
+    e->cap = ncap;
+    e->ids_cap = nids_cap;
+    return 0;
+}
+
+/* Room for one fact at end, whose id is id_len bytes: move the live facts to the front when
+ * that frees at least an eighth of the array (amortised: at most 8 fact copies per insert), else
+ * grow it by half, and the ids with it to as many ids of the facts' mean length (so that the
+ * ids seldom need a reallocation of their own). */
+static int facts_room(dn__state *st, dn__entity *e, uint32_t id_len)
 {
     if (e->end - e->base < e->cap)
         return 0;
@@ -184,12 +207,15 @@ static int facts_room(dn__state *st, dn__entity *e)
     uint32_t live = e->end - e->first;
     if (live + 1 + e->cap / 8 > e->cap) {
         uint32_t ncap = e->cap < 2 ? 2 : e->cap + e->cap / 2;
-        unsigned char *nf = realloc(e->facts, (size_t)ncap * stride);
-        if (!nf)
-            return DN_ENOMEM;
-        st->stats.bytes += (size_t)(ncap - e->cap) * stride;
-        e->facts = nf;
-        e->cap = ncap;
+        uint32_t id_bytes = e->ids_tail - e->ids_head + id_len;
+        uint32_t nids = (uint32_t)(((uint64_t)id_bytes * ncap + live) / (live + 1));
+        if (nids)
+            nids += nids / 8 + 1;
+        if (nids < e->ids_cap)
+            nids = e->ids_cap;
+        int rc = block_resize(st, e, ncap, nids);
+        if (rc)
+            return rc;
     }
     if (e->first != e->base) {
         memmove(e->facts, dn__fact_at(st, e, e->first), (size_t)live * stride);
@@ -210,14 +236,10 @@ static int ids_room(dn__state *st, dn__entity *e, uint32_t len, uint32_t *off)
                 ncap = need;
             if (ncap < 32)
                 ncap = 32;
-            char *nb = realloc(e->ids, ncap);
-            if (!nb)
-                return DN_ENOMEM;
-            st->stats.bytes += ncap - e->ids_cap;
-            e->ids = nb;
-            e->ids_cap = ncap;
-        }
-        if (e->ids_head != e->ids_base) {
+            int rc = block_resize(st, e, e->cap, ncap);
+            if (rc)
+                return rc;
+        } else if (e->ids_head != e->ids_base) {
             memmove(e->ids, e->ids + (e->ids_head - e->ids_base), live);
             e->ids_base = e->ids_head;
         }
@@ -245,8 +267,7 @@ void dn__state_facts_free(dn__state *st, dn__entity *e)
 {
     dsets_free(st, e);
     st->stats.bytes -= (size_t)e->cap * st->kinds[e->kind].stride + e->ids_cap;
-    free(e->facts);
-    free(e->ids);
+    free(e->facts); /* the ids are in the same block */
     e->facts = NULL;
     e->ids = NULL;
     e->cap = e->ids_cap = 0;
@@ -450,9 +471,9 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
         st->stats.dropped_facts++;
         has_dropped = true;
     }
-    if ((rc = facts_room(st, e)) != 0)
-        goto fail;
     uint32_t id_len = in->event_id.len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : in->event_id.len;
+    if ((rc = facts_room(st, e, id_len)) != 0)
+        goto fail;
     uint32_t id_off;
     if ((rc = ids_room(st, e, id_len, &id_off)) != 0)
         goto fail;

@@ -27,7 +27,9 @@
  *          least an eighth of it, else it grows by half (realloc: positions stay). Capacities are
  *          not powers of two, so an account of 10 facts holds 13 slots, not 16;
  *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
- *          absolute offsets [ids_head, ids_tail) with ids_base at position 0;
+ *          absolute offsets [ids_head, ids_tail) with ids_base at position 0. It is the tail
+ *          of the facts' block (ids = facts + cap * stride; NULL while ids_cap is 0), sized
+ *          with the facts for ids of their mean length, so one realloc usually serves both;
  *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
  *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
  *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so

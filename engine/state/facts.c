@@ -862,7 +862,9 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
     uint64_t *seen = st->scratch;
     uint32_t seen_cap = 16;
     if (a->kind == DN__AGG_DISTINCT) {
-        while (seen_cap < 2 * (e->end - from))
+        /* at most cap - n values go in (each one adds an id): size for those, not the window */
+        uint32_t most = e->end - from < cap - n ? e->end - from : cap - n;
+        while (seen_cap < 2 * most)
             seen_cap *= 2;
         memset(seen, 0, seen_cap * sizeof(*seen));
     }

@@ -128,11 +128,6 @@ void dn_engine_free(dn_engine *e)
     free(e);
 }
 
-static uint64_t hash_str(dn_str s)
-{
-    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
-}
-
 static bool present(dn_str s)
 {
     return s.ptr && s.len > 0;
@@ -279,15 +274,14 @@ fail:
     return rc;
 }
 
-static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base)
+static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
+                       const dn__event_hashes *hs)
 {
     int rc = 0;
     dn__state_event_begin(e->st);
     dn__lang_event_begin(e->sc, ev, amount_base);
-    dn__event_hashes hs;
-    dn__score_event_hashes(ev, &hs);
     for (int role = 0; role < DN__ROLE_COUNT; role++)
-        if ((rc = score_role(e, ev, amount_base, (dn__role)role, &hs)) != 0)
+        if ((rc = score_role(e, ev, amount_base, (dn__role)role, hs)) != 0)
             break;
     dn__lang_event_end(e->sc);
     if (rc == 0)
@@ -300,7 +294,7 @@ static int release(dn_engine *e, bool drain)
     int rc = 0;
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
-        int r = score_event(e, it.ev, it.amount_base_minor);
+        int r = score_event(e, it.ev, it.amount_base_minor, &it.hs);
         dn_event_free(it.ev);
         if (r && !rc)
             rc = r;
@@ -311,12 +305,9 @@ static int release(dn_engine *e, bool drain)
 /* Walks the role entities of a held event toward the cache in three stages, PREFETCH_STEP held
  * events apart (see dn__state_prefetch_slot): by the time the event is scored, its entities'
  * slots, headers and fact arrays are in cache. Hints only: nothing observable changes. */
-static void prefetch_roles(dn_engine *e, const dn_event *ev)
+static void prefetch_roles(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
 {
-    const dn_str ids[DN__ROLE_COUNT] = {ev->src, ev->dst, ev->device, ev->ip};
-    uint64_t id_h[DN__ROLE_COUNT];
-    for (int r = 0; r < DN__ROLE_COUNT; r++)
-        id_h[r] = present(ids[r]) ? hash_str(ids[r]) : 0;
+    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
     /* the counterparty each role's fact will carry (score_role) */
     uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
     const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
@@ -356,15 +347,17 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
         rc = DN_EBADEVENT;
         goto fail;
     }
+    dn__event_hashes hs; /* once per event: the held copy keeps them for scoring */
+    dn__score_event_hashes(ev, &hs);
     dn__reorder_verdict v;
-    if ((rc = dn__reorder_push(e->ro, ev, amount_base, &v)) != 0)
+    if ((rc = dn__reorder_push(e->ro, ev, amount_base, &hs, &v)) != 0)
         goto fail;
     if (v == DN__REORDER_HELD)
-        prefetch_roles(e, ev);
+        prefetch_roles(e, ev, &hs);
     e->stats.events_submitted++;
     if (v == DN__REORDER_LATE)
         e->stats.late_events++;
-    if (v != DN__REORDER_HELD && (rc = score_event(e, ev, amount_base)) != 0)
+    if (v != DN__REORDER_HELD && (rc = score_event(e, ev, amount_base, &hs)) != 0)
         goto fail;
     rc = release(e, false);
 fail:

@@ -63,7 +63,7 @@ uint64_t dn__reorder_held(const dn__reorder *r)
 
 static bool before(const dn__reorder_item *a, const dn__reorder_item *b)
 {
-    return a->ev->ts_ms < b->ev->ts_ms || (a->ev->ts_ms == b->ev->ts_ms && a->seq < b->seq);
+    return a->ts_ms < b->ts_ms || (a->ts_ms == b->ts_ms && a->seq < b->seq);
 }
 
 static void sift_up(dn__reorder *r, uint64_t i)
@@ -97,7 +97,7 @@ static void sift_down(dn__reorder *r, uint64_t i)
 }
 
 int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_minor,
-                     dn__reorder_verdict *verdict)
+                     const dn__event_hashes *hs, dn__reorder_verdict *verdict)
 {
     int rc = DN_ENOMEM;
     dn_event *copy = NULL;
@@ -128,7 +128,9 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
     r->seq++;
     r->max_ts = max_ts;
     r->has_max = true;
-    r->heap[r->count] = (dn__reorder_item){copy, amount_base_minor, seq};
+    r->heap[r->count] = (dn__reorder_item){copy, ev->ts_ms, amount_base_minor, seq, {0}};
+    if (hs)
+        r->heap[r->count].hs = *hs;
     sift_up(r, r->count++);
     *verdict = DN__REORDER_HELD;
     return 0;
@@ -140,7 +142,7 @@ bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out)
 {
     if (r->count == 0)
         return false;
-    if (!drain && r->heap[0].ev->ts_ms > dn__reorder_watermark(r))
+    if (!drain && r->heap[0].ts_ms > dn__reorder_watermark(r))
         return false;
     *out = r->heap[0];
     r->heap[0] = r->heap[--r->count];

@@ -174,18 +174,24 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
     }
 }
 
-/* Resizes the entity's block to ncap facts followed by nids_cap id bytes (neither smaller than
- * now): the live ids move to the front of their region, which follows the facts. */
+/* Moves the entity's facts and ids to a new block of ncap facts followed by nids_cap id bytes
+ * (neither smaller than now), the live ones of each to the front of their region. A new block
+ * and a copy of the live parts, not realloc: malloc and free serve these small sizes from
+ * glibc's per-thread cache, realloc goes the slow way round and copies the dead parts too. */
 static int block_resize(dn__state *st, dn__entity *e, uint32_t ncap, uint32_t nids_cap)
 {
     uint32_t stride = st->kinds[e->kind].stride;
-    size_t old_ids_at = (size_t)e->cap * stride, ids_at = (size_t)ncap * stride;
-    uint32_t live = e->ids_tail - e->ids_head;
-    unsigned char *nb = realloc(e->facts, ids_at + nids_cap);
+    size_t ids_at = (size_t)ncap * stride;
+    uint32_t live = e->end - e->first, live_ids = e->ids_tail - e->ids_head;
+    unsigned char *nb = malloc(ids_at + nids_cap);
     if (!nb)
         return DN_ENOMEM;
     if (live)
-        memmove(nb + ids_at, nb + old_ids_at + (e->ids_head - e->ids_base), live);
+        memcpy(nb, dn__fact_at(st, e, e->first), (size_t)live * stride);
+    if (live_ids)
+        memcpy(nb + ids_at, e->ids + (e->ids_head - e->ids_base), live_ids);
+    free(e->facts);
+    e->base = e->first;
     e->ids_base = e->ids_head;
     st->stats.bytes += (size_t)(ncap - e->cap) * stride + (nids_cap - e->ids_cap);
     e->facts = nb;

@@ -152,6 +152,11 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
     for (uint32_t g = 0; g < k->win_count; g++)
         for (uint32_t j = k->wins[g].first; j < k->wins[g].end; j++)
             k->win_bits[(size_t)g * nw + j / 64] |= 1ull << (j % 64);
+    bool is_packable = has_filter_col && nw == 1 && plan->filter_count + k->acc_count <= 64;
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (plan->aggs[s].filter >= (int32_t)plan->filter_count)
+            is_packable = false; /* it reads a bit the accumulator set would take */
+    k->acc_shift = is_packable ? plan->filter_count : 0;
     for (uint32_t s = 0; s < plan->agg_count; s++)
         if (plan->aggs[s].kind == DN__AGG_DISTINCT)
             k->dist_count++;

@@ -109,7 +109,13 @@ static inline void accs_take(const dn__state *st, dn__entity *e, const dn__fact_
     const dn__kind_layout *k = &st->kinds[e->kind];
     uint32_t nw = k->acc_words;
     if (nw == 1) {
-        uint64_t m = fact_accs1(k, f);
+        uint64_t m;
+        if (k->acc_shift) { /* kept in the fact when it went in */
+            __builtin_memcpy(&m, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(m));
+            m >>= k->acc_shift;
+        } else {
+            m = fact_accs1(k, f);
+        }
         accs_apply(e->accs, g < k->win_count ? m & k->win_bits[g] : m, f->amount, sign);
         return;
     }
@@ -509,8 +515,18 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     }
     e->end++;
     st->stats.facts++;
-    if (k->acc_count)
+    if (k->acc_shift) {
+        /* the fact's accumulator set goes above its filter bits (see dn__kind_layout) */
+        unsigned char *col = (unsigned char *)f + k->col_off[DN__COL_FILTER];
+        uint64_t fb = in->filter_bits & ((1ull << k->acc_shift) - 1);
+        memcpy(col, &fb, sizeof(fb));
+        uint64_t m = fact_accs1(k, f);
+        fb |= m << k->acc_shift;
+        memcpy(col, &fb, sizeof(fb));
+        accs_apply(e->accs, m, f->amount, 1);
+    } else if (k->acc_count) {
         accs_take(st, e, f, k->win_count, 1);
+    }
     if ((e->dsets || e->end - e->first > DN__DSET_MIN_FACTS) && k->has_distinct &&
         (rc = dsets_observe(st, e, ts)) != 0)
         goto fail;

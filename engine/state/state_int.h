@@ -11,7 +11,8 @@
  *     a touch writes nothing outside the entity it touches;
  *   - per entity kind a fact layout (kind_layout) derived from the plan: the 32-byte core every
  *     fact has, plus an 8-byte word for each optional column the plan reads (where-filter bits,
- *     device, ip, channel, ip_country hashes), so state holds only what the rules read;
+ *     device, ip, channel, ip_country hashes), so state holds only what the rules read; the
+ *     filter word's spare high bits carry the fact's accumulator set when it fits (acc_shift);
  *   - per entity kind the accumulators: the unique (dir, filter, window, amount-only) tuples of
  *     the plan's count/sum/avg slots; slots map onto them, so count(in, 24h) and sum(in, 24h)
  *     share one running (count, sum); the accumulators of one window length form a group
@@ -113,6 +114,9 @@ typedef struct dn__kind_layout {
      * reading a bit set in byte value b at byte position acc_fpos[j]. A fact's set costs a few
      * loads, and each accumulator test becomes a bit test. */
     uint32_t acc_words;
+    uint32_t acc_shift;   /* > 0: a fact keeps its accumulator set in its filter word, from this bit
+                             up (the plan's filter_count; when one word holds both and no slot
+                             reads a filter bit beyond filter_count), for the windows it leaves */
     uint32_t acc_fbytes;  /* filter-bit bytes some accumulator reads (<= 8) */
     uint8_t acc_fpos[8];  /* their byte positions in the filter word */
     uint64_t *acc_dir;    /* [8][acc_words] by fact flags (dir, has_amount) */

@@ -377,9 +377,13 @@ static int cps_make_room(dn__state *st, dn__entity *e, int64_t cut)
         free(e->cps);
         e->cps = nt;
     } else {
-        dn__cp_entry *nt = realloc(e->cps, ncap * sizeof(*nt));
+        /* malloc, copy, free rather than realloc: see block_resize */
+        dn__cp_entry *nt = malloc(ncap * sizeof(*nt));
         if (!nt)
             return DN_ENOMEM;
+        if (e->cp_count)
+            memcpy(nt, e->cps, e->cp_count * sizeof(*nt));
+        free(e->cps);
         e->cps = nt;
     }
     st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(dn__cp_entry);

@@ -64,14 +64,17 @@ static int notes_room(dn__state *st, dn__entity *e, uint32_t len)
         uint32_t need = live + len + (live + len) / 8 + 1;
         if (ncap < need)
             ncap = need;
-        char *nb = realloc(nt->buf, ncap);
+        char *nb = malloc(ncap); /* and copy the live notes only (see block_resize, facts.c) */
         if (!nb)
             return DN_ENOMEM;
+        if (live)
+            memcpy(nb, nt->buf + (nt->head - nt->base), live);
+        free(nt->buf);
         st->stats.bytes += ncap - nt->cap;
         nt->buf = nb;
         nt->cap = ncap;
-    }
-    if (nt->head != nt->base) {
+        nt->base = nt->head;
+    } else if (nt->head != nt->base) {
         memmove(nt->buf, nt->buf + (nt->head - nt->base), live);
         nt->base = nt->head;
     }

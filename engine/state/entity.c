@@ -152,6 +152,55 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
     for (uint32_t g = 0; g < k->win_count; g++)
         for (uint32_t j = k->wins[g].first; j < k->wins[g].end; j++)
             k->win_bits[(size_t)g * nw + j / 64] |= 1ull << (j % 64);
+    k->slot_info = calloc(plan->agg_count, sizeof(*k->slot_info));
+    if (!k->slot_info)
+        goto fail;
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        const dn__agg_spec *a = &plan->aggs[s];
+        dn__slot_info *si = &k->slot_info[s];
+        bool needs_amount = a->kind == DN__AGG_SUM || a->kind == DN__AGG_AVG ||
+                            a->kind == DN__AGG_MAX || a->kind == DN__AGG_MIN ||
+                            a->kind == DN__AGG_PAIR_SUM || a->kind == DN__AGG_PAIR_MAX;
+        for (unsigned flags = 0; flags < 8; flags++)
+            if ((flags & 3u & (unsigned)a->dir) && (!needs_amount || (flags & DN__FACT_HAS_AMOUNT)))
+                si->flags_ok |= (uint8_t)(1u << flags);
+        si->filter_off = -1;
+        if (a->filter >= 0 && !has_filter_col)
+            si->flags_ok = 0; /* no fact has the filter bit */
+        else if (a->filter >= 0)
+            si->filter_off = k->col_off[DN__COL_FILTER];
+        si->filter = a->filter >= 0 ? (uint32_t)a->filter : 0;
+        si->is_pair = a->kind >= DN__AGG_PAIR_COUNT;
+        si->is_distinct = a->kind == DN__AGG_DISTINCT;
+        int col = -1;
+        switch (a->field) {
+        case DN__FIELD_COUNTERPARTY:
+        case DN__FIELD_ACCOUNT:
+            si->value = 1;
+            break;
+        case DN__FIELD_COUNTRY:
+            si->value = 2;
+            break;
+        case DN__FIELD_DEVICE:
+            col = DN__COL_DEVICE;
+            break;
+        case DN__FIELD_IP:
+            col = DN__COL_IP;
+            break;
+        case DN__FIELD_IP_COUNTRY:
+            col = DN__COL_IPC;
+            break;
+        case DN__FIELD_CHANNEL:
+            col = DN__COL_CHANNEL;
+            break;
+        default:
+            break;
+        }
+        if (col >= 0 && k->col_off[col] >= 0) {
+            si->value = 3;
+            si->value_off = k->col_off[col];
+        }
+    }
     bool is_packable = has_filter_col && nw == 1 && plan->filter_count + k->acc_count <= 64;
     for (uint32_t s = 0; s < plan->agg_count; s++)
         if (plan->aggs[s].filter >= (int32_t)plan->filter_count)
@@ -178,6 +227,8 @@ fail:
     free(k->acc_fbyte);
     free(k->win_bits);
     free(k->dist_slots);
+    free(k->slot_info);
+    k->slot_info = NULL;
     k->slot_acc = NULL;
     k->accs = NULL;
     k->wins = NULL;
@@ -282,6 +333,7 @@ void dn__state_free(dn__state *st)
         free(st->kinds[k].acc_fbyte);
         free(st->kinds[k].win_bits);
         free(st->kinds[k].dist_slots);
+        free(st->kinds[k].slot_info);
     }
     free(st->acc_mask);
     free(st->slots);

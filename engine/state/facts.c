@@ -561,47 +561,50 @@ static uint32_t lower_bound(const dn__state *st, const dn__entity *e, int64_t cu
     return e->first + lo;
 }
 
-static uint64_t field_value(const dn__state *st, const dn__entity *e, const dn__fact_core *f,
-                            dn__fact_field field)
+static inline const dn__slot_info *slot_info_of(const dn__state *st, const dn__entity *e,
+                                                const dn__agg_spec *a)
 {
-    switch (field) {
-    case DN__FIELD_COUNTERPARTY:
-    case DN__FIELD_ACCOUNT:
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    return &k->slot_info[a - k->plan->aggs];
+}
+
+/* The value of distinct slot a's field in fact f (0 when absent). */
+static inline uint64_t field_value(const dn__state *st, const dn__entity *e, const dn__fact_core *f,
+                                   const dn__agg_spec *a)
+{
+    const dn__slot_info *si = slot_info_of(st, e, a);
+    uint64_t v = 0;
+    switch (si->value) {
+    case 1:
         return f->cp_h;
-    case DN__FIELD_DEVICE:
-        return dn__fact_col(st, e, f, DN__COL_DEVICE);
-    case DN__FIELD_IP:
-        return dn__fact_col(st, e, f, DN__COL_IP);
-    case DN__FIELD_IP_COUNTRY:
-        return dn__fact_col(st, e, f, DN__COL_IPC);
-    case DN__FIELD_COUNTRY:
+    case 2:
         return f->country;
-    case DN__FIELD_CHANNEL:
-        return dn__fact_col(st, e, f, DN__COL_CHANNEL);
+    case 3:
+        __builtin_memcpy(&v, (const unsigned char *)f + si->value_off, sizeof(v));
+        return v;
     default:
         return 0;
     }
 }
 
-static bool kind_needs_amount(dn__agg_kind kind)
+/* Does fact f count toward slot a (window aside)? dir matches, the where-filter held, the fact
+ * has an amount when the slot reads one, its counterparty is cp_h for pair slots, and its value
+ * is present for distinct ones (see the file comment). */
+static inline bool slot_match(const dn__state *st, const dn__entity *e, const dn__agg_spec *a,
+                              const dn__fact_core *f, uint64_t cp_h)
 {
-    return kind == DN__AGG_SUM || kind == DN__AGG_AVG || kind == DN__AGG_MAX ||
-           kind == DN__AGG_MIN || kind == DN__AGG_PAIR_SUM || kind == DN__AGG_PAIR_MAX;
-}
-
-/* Does fact f count toward slot a (window aside)? */
-static bool slot_match(const dn__state *st, const dn__entity *e, const dn__agg_spec *a,
-                       const dn__fact_core *f, uint64_t cp_h)
-{
-    if (!(f->flags & 3u & (unsigned)a->dir))
+    const dn__slot_info *si = slot_info_of(st, e, a);
+    if (!((si->flags_ok >> (f->flags & 7u)) & 1u))
         return false;
-    if (a->filter >= 0 && !((fact_filter_bits(st, e, f) >> a->filter) & 1u))
+    if (si->filter_off >= 0) {
+        uint64_t fb;
+        __builtin_memcpy(&fb, (const unsigned char *)f + si->filter_off, sizeof(fb));
+        if (!((fb >> si->filter) & 1u))
+            return false;
+    }
+    if (si->is_pair && (cp_h == 0 || f->cp_h != cp_h))
         return false;
-    if (kind_needs_amount(a->kind) && !(f->flags & DN__FACT_HAS_AMOUNT))
-        return false;
-    if (a->kind >= DN__AGG_PAIR_COUNT && (cp_h == 0 || f->cp_h != cp_h))
-        return false;
-    if (a->kind == DN__AGG_DISTINCT && field_value(st, e, f, a->field) == 0)
+    if (si->is_distinct && field_value(st, e, f, a) == 0)
         return false;
     return true;
 }
@@ -620,7 +623,7 @@ static uint32_t distinct_count(const dn__state *st, const dn__entity *e, const d
         const dn__fact_core *f = dn__fact_at(st, e, i);
         if (!slot_match(st, e, a, f, 0))
             continue;
-        uint64_t v = field_value(st, e, f, a->field);
+        uint64_t v = field_value(st, e, f, a);
         uint32_t j = cp_slot(v, cap);
         while (set[j] != 0 && set[j] != v)
             j = (j + 1) & (cap - 1);
@@ -711,7 +714,7 @@ static void dsets_drop_first(dn__state *st, dn__entity *e)
         if (!d->tab || d->tail != e->first)
             continue;
         if (slot_match(st, e, &plan->aggs[s], f, 0))
-            dset_remove(d, field_value(st, e, f, plan->aggs[s].field));
+            dset_remove(d, field_value(st, e, f, &plan->aggs[s]));
         d->tail++;
     }
 }
@@ -744,13 +747,12 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
         while (d->tail != e->end && dn__fact_at(st, e, d->tail)->ts <= cut) {
             const dn__fact_core *f = dn__fact_at(st, e, d->tail);
             if (slot_match(st, e, a, f, 0))
-                dset_remove(d, field_value(st, e, f, a->field));
+                dset_remove(d, field_value(st, e, f, a));
             d->tail++;
         }
         for (uint32_t i = from; i != e->end; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
-            if (slot_match(st, e, a, f, 0) &&
-                (rc = dset_add(st, d, field_value(st, e, f, a->field))) != 0)
+            if (slot_match(st, e, a, f, 0) && (rc = dset_add(st, d, field_value(st, e, f, a))) != 0)
                 return rc;
         }
     }
@@ -899,7 +901,7 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
         if (i - 1 == best || !slot_match(st, e, a, f, cp_h))
             continue;
         if (a->kind == DN__AGG_DISTINCT) {
-            uint64_t v = field_value(st, e, f, a->field);
+            uint64_t v = field_value(st, e, f, a);
             uint32_t j = cp_slot(v, seen_cap);
             while (seen[j] != 0 && seen[j] != v)
                 j = (j + 1) & (seen_cap - 1);

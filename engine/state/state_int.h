@@ -99,6 +99,17 @@ typedef struct dn__win_spec {
     int64_t window_ms;
 } dn__win_spec;
 
+/* What a scanned slot reads, worked out from its dn__agg_spec once (see slot_match, facts.c). */
+typedef struct dn__slot_info {
+    uint8_t flags_ok; /* bit (fact flags & 7) set: dir and has_amount let the fact in */
+    bool is_pair;     /* only facts with the current event's counterparty */
+    bool is_distinct; /* only facts whose value is not 0 */
+    uint8_t value;    /* where the value is: 0 none (0), 1 cp_h, 2 country, 3 the column */
+    int16_t value_off;
+    int16_t filter_off; /* -1: no where-filter */
+    uint32_t filter;
+} dn__slot_info;
+
 typedef struct dn__kind_layout {
     const dn__state_plan *plan;
     uint32_t stride;                 /* bytes per fact */
@@ -125,8 +136,9 @@ typedef struct dn__kind_layout {
     uint64_t *win_bits;   /* [win_count][acc_words]: the accumulators of each window group */
     uint32_t *dist_slots; /* the plan's distinct() slots, dist_count of them */
     uint32_t dist_count;
-    int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
-    bool has_distinct; /* the plan has a distinct() slot */
+    int32_t *slot_acc;        /* per plan slot: its accumulator, -1 for scanned slots */
+    dn__slot_info *slot_info; /* per plan slot */
+    bool has_distinct;        /* the plan has a distinct() slot */
 } dn__kind_layout;
 
 typedef struct dn__cp_entry {

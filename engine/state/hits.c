@@ -13,10 +13,8 @@
  * dn__state_hit_score counts them.
  *
  * A hit may carry a note: an opaque explanation that engine/score builds (because lines, event
- * ids) and reads back when it renders an alert. The state copies it to the end of the entity's
- * note array (dn__notes), which is a FIFO in hit order like the log itself: dropping hits from
- * the front releases their notes, and the array is compacted or grown by half as the fact ids
- * are, so a steady entity records notes without allocating.
+ * ids) and reads back when it renders an alert. The state copies it (one malloc per live hit;
+ * hits are rare beside events) and frees it with the hit.
  */
 #include "state/state_int.h"
 
@@ -25,11 +23,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void hit_release(dn__state *st, dn__hit *h)
+{
+    if (h->note) {
+        st->stats.bytes -= h->note_len;
+        free(h->note);
+        h->note = NULL;
+    }
+}
+
 static void drop_front(dn__state *st, dn__entity *e, uint32_t n)
 {
-    (void)st;
     if (n == 0)
         return;
+    for (uint32_t i = 0; i < n; i++)
+        hit_release(st, &e->hits[i]);
     /* the log's front just moves; record_hit moves the live hits back to the start of the
      * allocation when that frees enough of it */
     e->hits += n;
@@ -42,43 +50,6 @@ static void drop_front(dn__state *st, dn__entity *e, uint32_t n)
     }
     if (e->hit_seq_count > e->hit_count)
         e->hit_seq_count = (uint16_t)e->hit_count;
-    if (e->notes) /* the dropped hits' notes leave with them */
-        e->notes->head = e->hit_count ? e->hits[0].note_off : e->notes->tail;
-}
-
-/* Room for len more note bytes at the notes' tail: the live notes move to the front when that
- * frees at least an eighth of the array, else it grows by half. */
-static int notes_room(dn__state *st, dn__entity *e, uint32_t len)
-{
-    if (!e->notes) {
-        if (!(e->notes = calloc(1, sizeof(*e->notes))))
-            return DN_ENOMEM;
-        st->stats.bytes += sizeof(*e->notes);
-    }
-    dn__notes *nt = e->notes;
-    if (nt->tail - nt->base + len <= nt->cap)
-        return 0;
-    uint32_t live = nt->tail - nt->head;
-    if (live + len + nt->cap / 8 > nt->cap) {
-        uint32_t ncap = nt->cap + nt->cap / 2;
-        uint32_t need = live + len + (live + len) / 8 + 1;
-        if (ncap < need)
-            ncap = need;
-        char *nb = malloc(ncap); /* and copy the live notes only (see block_resize, facts.c) */
-        if (!nb)
-            return DN_ENOMEM;
-        if (live)
-            memcpy(nb, nt->buf + (nt->head - nt->base), live);
-        free(nt->buf);
-        st->stats.bytes += ncap - nt->cap;
-        nt->buf = nb;
-        nt->cap = ncap;
-        nt->base = nt->head;
-    } else if (nt->head != nt->base) {
-        memmove(nt->buf, nt->buf + (nt->head - nt->base), live);
-        nt->base = nt->head;
-    }
-    return 0;
 }
 
 void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms)
@@ -93,12 +64,8 @@ void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms)
 
 void dn__state_hits_free(dn__state *st, dn__entity *e)
 {
-    if (e->notes) {
-        st->stats.bytes -= sizeof(*e->notes) + e->notes->cap;
-        free(e->notes->buf);
-        free(e->notes);
-        e->notes = NULL;
-    }
+    for (uint32_t i = 0; i < e->hit_count; i++)
+        hit_release(st, &e->hits[i]);
     st->stats.bytes -= (size_t)e->hit_cap * sizeof(*e->hits);
     if (e->hits)
         free(e->hits - e->hit_skip);
@@ -116,6 +83,7 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
                               int32_t score, const void *note, uint32_t note_len)
 {
     int rc = DN_EINVAL;
+    void *copy = NULL;
     if (rule >= st->kinds[e->kind].plan->rule_count)
         goto fail;
     if (e->hit_count && ts_ms < e->hits[e->hit_count - 1].ts)
@@ -128,10 +96,14 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
             goto fail;
         st->stats.bytes += (size_t)rules * sizeof(*e->hit_last);
     }
+    if (note_len) {
+        copy = malloc(note_len);
+        if (!copy)
+            goto fail;
+        memcpy(copy, note, note_len);
+    }
     if (e->hit_count >= st->cfg.max_facts_per_entity)
         drop_front(st, e, 1);
-    if (note_len && notes_room(st, e, note_len) != 0)
-        goto fail; /* the note goes in below, once nothing else can fail */
     if (e->hit_skip + e->hit_count == e->hit_cap) {
         dn__hit *base = e->hits ? e->hits - e->hit_skip : NULL;
         if (e->hit_skip == 0 || e->hit_skip < e->hit_cap / 4) {
@@ -160,15 +132,12 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
     uint32_t back = prev > e->hit_abs0 && abs - (prev - 1) <= UINT32_MAX
                         ? (uint32_t)(abs - (prev - 1))
                         : 0; /* 0 too when the previous one was dropped */
-    uint32_t note_off = e->notes ? e->notes->tail : 0;
-    if (note_len) {
-        memcpy(e->notes->buf + (note_off - e->notes->base), note, note_len);
-        e->notes->tail += note_len;
-    }
-    e->hits[e->hit_count++] = (dn__hit){ts_ms, rule, score, note_off, note_len, back};
+    e->hits[e->hit_count++] = (dn__hit){ts_ms, rule, score, copy, note_len, back};
     e->hit_last[rule] = abs + 1;
+    st->stats.bytes += note_len;
     return 0;
 fail:
+    free(copy);
     return rc;
 }
 
@@ -291,8 +260,7 @@ uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint
         int pos = rule_pos(h->rule, rules, rule_count);
         if (pos < 0 || seen_before(&seen, pos))
             continue;
-        const void *note = h->note_len ? e->notes->buf + (h->note_off - e->notes->base) : NULL;
-        out[n++] = (dn__hit_view){h->rule, h->score, h->ts, note, h->note_len};
+        out[n++] = (dn__hit_view){h->rule, h->score, h->ts, h->note, h->note_len};
     }
     for (uint32_t i = 0; i < n / 2; i++) {
         dn__hit_view t = out[i];

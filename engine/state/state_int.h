@@ -34,8 +34,7 @@
  *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
  *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
  *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so
- *          hit queries read the hits of the rules they ask about, not the whole log; the notes
- *          in one byte array beside it (dn__notes), in the log's order;
+ *          hit queries read the hits of the rules they ask about, not the whole log;
  *   typ    the per-typology alerting state.
  *
  * Invariants:
@@ -168,18 +167,10 @@ typedef struct dn__hit {
     int64_t ts;
     uint32_t rule;
     int32_t score;
-    uint32_t note_off; /* absolute offset of its note in the entity's dn__notes */
-    uint32_t note_len; /* 0: no note */
-    uint32_t prev;     /* how many entries back the previous hit of the same rule was; 0: none */
+    void *note; /* malloc'd explanation (engine/score), or NULL */
+    uint32_t note_len;
+    uint32_t prev; /* how many entries back the previous hit of the same rule was; 0: none */
 } dn__hit;
-
-/* The notes of an entity's live hits, back to back in hit order, in a byte array addressed by
- * absolute offsets [head, tail) with base at position 0 (as the ids are): head is the oldest
- * live hit's note_off, so dropping hits from the log's front frees their notes. */
-typedef struct dn__notes {
-    char *buf;
-    uint32_t base, head, tail, cap;
-} dn__notes;
 
 struct dn__entity {
     uint64_t h;
@@ -189,7 +180,6 @@ struct dn__entity {
     char *ids;
     dn__cp_entry *cps;
     dn__hit *hits;
-    dn__notes *notes; /* NULL until a hit with a note is recorded */
     uint64_t
         *hit_last;     /* per plan rule: 1 + absolute index of its newest hit, 0: none; with hits */
     uint64_t hit_abs0; /* absolute index of hits[0] (hits ever dropped from the front) */

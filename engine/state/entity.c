@@ -20,6 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of an entity's accumulators and window starts. */
+static size_t acc_bytes_of(const dn__kind_layout *k)
+{
+    return k->acc_count * sizeof(dn__acc) + k->win_count * sizeof(dn__win);
+}
+
 static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
 {
     int rc = DN_ENOMEM;
@@ -50,6 +56,9 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         }
     }
     k->stride = off;
+    for (int c = 0; c < DN__COL_COUNT_; c++)
+        if (k->col_off[c] >= 0)
+            k->col_which[k->col_n++] = (uint8_t)c;
     if (plan->agg_count == 0)
         return 0;
     if (plan->agg_count > UINT16_MAX)
@@ -206,6 +215,7 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         if (plan->aggs[s].filter >= (int32_t)plan->filter_count)
             is_packable = false; /* it reads a bit the accumulator set would take */
     k->acc_shift = is_packable ? plan->filter_count : 0;
+    k->ent_bytes = (uint32_t)(sizeof(dn__entity) + acc_bytes_of(k));
     for (uint32_t s = 0; s < plan->agg_count; s++)
         if (plan->aggs[s].kind == DN__AGG_DISTINCT)
             k->dist_count++;
@@ -236,12 +246,6 @@ fail:
     k->acc_dir = k->acc_nofilt = k->acc_fbyte = k->win_bits = NULL;
     k->dist_slots = NULL;
     return rc;
-}
-
-/* Bytes of an entity's accumulators and window starts. */
-static size_t acc_bytes_of(const dn__kind_layout *k)
-{
-    return k->acc_count * sizeof(dn__acc) + k->win_count * sizeof(dn__win);
 }
 
 static bool plan_valid(const dn__state_plan *p)
@@ -505,7 +509,7 @@ void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64
         return;
     /* the size from the kind, not from the entity: reading it would wait for the first line */
     const char *p = (const char *)e;
-    size_t size = sizeof(*e) + acc_bytes_of(&st->kinds[kind]) + DN_ID_MAX_LEN / 2;
+    size_t size = st->kinds[kind].ent_bytes + DN_ID_MAX_LEN / 2;
     for (size_t off = 0; off < size; off += 64)
         __builtin_prefetch(p + off);
 }
@@ -516,13 +520,22 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
     if (!e)
         return;
     if (e->facts && e->first != e->end) {
-        __builtin_prefetch(dn__fact_at(st, e, e->first));
-        __builtin_prefetch(dn__fact_at(st, e, e->end - 1));
-        /* one tail per window group (they share it) */
-        const dn__win *w = dn__entity_wins(e);
-        for (uint32_t i = 0; i < e->win_n; i++)
-            if (w[i].tail != e->end)
-                __builtin_prefetch(dn__fact_at(st, e, w[i].tail));
+        const char *lo = (const char *)dn__fact_at(st, e, e->first);
+        const char *hi = (const char *)dn__fact_at(st, e, e->end - 1);
+        if (hi - lo <= 4 * 64) {
+            /* a few lines hold every fact: all of them, not the tails one by one */
+            for (const char *p = lo; p <= hi; p += 64)
+                __builtin_prefetch(p);
+            __builtin_prefetch(hi);
+        } else {
+            __builtin_prefetch(lo);
+            __builtin_prefetch(hi);
+            /* one tail per window group (they share it) */
+            const dn__win *w = dn__entity_wins(e);
+            for (uint32_t i = 0; i < e->win_n; i++)
+                if (w[i].tail != e->end)
+                    __builtin_prefetch(dn__fact_at(st, e, w[i].tail));
+        }
     }
     if (e->ids)
         __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));

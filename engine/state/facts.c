@@ -503,13 +503,21 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     f->id_len = (uint8_t)id_len;
     f->flags = (uint8_t)((unsigned)in->dir & 3u) | (in->has_amount ? DN__FACT_HAS_AMOUNT : 0u);
     f->country = in->country;
-    if (id_len)
-        memcpy(e->ids + (id_off - e->ids_base), in->event_id.ptr, id_len);
+    char *id_at = id_len ? e->ids + (id_off - e->ids_base) : NULL;
+    if (id_len >= 8 && id_len <= 16) { /* the usual ids: two overlapping words, no call */
+        uint64_t w0, w1;
+        memcpy(&w0, in->event_id.ptr, 8);
+        memcpy(&w1, in->event_id.ptr + id_len - 8, 8);
+        memcpy(id_at, &w0, 8);
+        memcpy(id_at + id_len - 8, &w1, 8);
+    } else if (id_len) {
+        memcpy(id_at, in->event_id.ptr, id_len);
+    }
     const uint64_t cols[DN__COL_COUNT_] = {in->filter_bits, in->device_h, in->ip_h, in->channel_h,
                                            in->ip_country};
-    for (int c = 0; c < DN__COL_COUNT_; c++)
-        if (k->col_off[c] >= 0)
-            memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
+    for (uint32_t i = 0; i < k->col_n; i++)
+        memcpy((unsigned char *)f + k->col_off[k->col_which[i]], &cols[k->col_which[i]],
+               sizeof(uint64_t));
     if (has_dropped) {
         /* a window emptied by a drop starts at this fact (advance_accs saw to the others) */
         dn__win *win = dn__entity_wins(e);

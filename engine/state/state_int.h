@@ -113,6 +113,9 @@ typedef struct dn__kind_layout {
     const dn__state_plan *plan;
     uint32_t stride;                 /* bytes per fact */
     int16_t col_off[DN__COL_COUNT_]; /* byte offset of each optional column, -1 when absent */
+    uint8_t col_n;                   /* the columns present, in order: */
+    uint8_t col_which[DN__COL_COUNT_];
+    uint32_t ent_bytes; /* an entity's block without its id: header, accumulators, windows */
     dn__acc_spec *accs; /* ordered by window: accumulators of one window are adjacent */
     uint32_t acc_count;
     dn__win_spec *wins; /* the window groups, in accs order */

@@ -63,6 +63,7 @@ struct dn_engine {
     uint64_t *rule_hits, *typ_alerts, *typ_updates;
     pf_entry pf_ring[PREFETCH_RING]; /* role entities of held events */
     uint64_t pf_pos;
+    bool has_channel; /* some fact keeps the channel: hash it */
     dn_engine_stats stats;
 };
 
@@ -104,6 +105,7 @@ int dn_engine_new(dn_ruleset *rs, const dn_engine_config *cfg, dn_engine **out)
         (rc = dn__lang_scratch_new(rs, &e->sc)) != 0 ||
         (rc = dn__reorder_new(e->cfg.lateness_ms, &e->ro)) != 0)
         goto fail;
+    e->has_channel = dn__state_keeps_field(e->st, DN__FIELD_CHANNEL);
     *out = e;
     return 0;
 fail:
@@ -348,7 +350,7 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
         goto fail;
     }
     dn__event_hashes hs; /* once per event: the held copy keeps them for scoring */
-    dn__score_event_hashes(ev, &hs);
+    dn__score_event_hashes_for(ev, e->has_channel, &hs);
     dn__reorder_verdict v;
     if ((rc = dn__reorder_push(e->ro, ev, amount_base, &hs, &v)) != 0)
         goto fail;

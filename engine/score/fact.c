@@ -28,11 +28,16 @@ static uint16_t pack_country(const char c[3])
 
 void dn__score_event_hashes(const dn_event *ev, dn__event_hashes *out)
 {
+    dn__score_event_hashes_for(ev, true, out);
+}
+
+void dn__score_event_hashes_for(const dn_event *ev, bool has_channel, dn__event_hashes *out)
+{
     out->src = hash_present(ev->src);
     out->dst = hash_present(ev->dst);
     out->device = hash_present(ev->device);
     out->ip = hash_present(ev->ip);
-    out->channel = hash_present(ev->channel);
+    out->channel = has_channel ? hash_present(ev->channel) : 0;
 }
 
 bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,

@@ -120,6 +120,8 @@ int dn__score_iso8601(dn__buf *b, int64_t ms);
  * the event has no such entity. Strings stay the event's.
  */
 void dn__score_event_hashes(const dn_event *ev, dn__event_hashes *out);
+/* The same, leaving channel 0 unless has_channel (when no fact keeps the channel). */
+void dn__score_event_hashes_for(const dn_event *ev, bool has_channel, dn__event_hashes *out);
 bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,
                          const dn__event_hashes *hs, dn_str *id, uint64_t *id_h, dn__fact_in *f);
 

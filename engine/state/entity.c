@@ -629,6 +629,21 @@ dn__entity_kind dn__entity_kind_of(const dn__entity *e)
     return (dn__entity_kind)e->kind;
 }
 
+bool dn__state_keeps_field(const dn__state *st, dn__fact_field field)
+{
+    int col = field == DN__FIELD_DEVICE       ? DN__COL_DEVICE
+              : field == DN__FIELD_IP         ? DN__COL_IP
+              : field == DN__FIELD_CHANNEL    ? DN__COL_CHANNEL
+              : field == DN__FIELD_IP_COUNTRY ? DN__COL_IPC
+                                              : -1;
+    if (col < 0)
+        return true; /* always kept, or derived from the core */
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+        if (st->kinds[k].col_off[col] >= 0)
+            return true;
+    return false;
+}
+
 void dn__state_stats(const dn__state *st, dn_state_stats *out)
 {
     *out = st->stats;

@@ -217,21 +217,20 @@ done:
     return rc;
 }
 
-static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role,
-                      const dn__event_hashes *hs)
+static int score_role(dn_engine *e, const dn_event *ev, dn__role role, const dn__event_hashes *hs,
+                      dn__fact_in *fact)
 {
     int rc = 0;
     dn_str id;
     uint64_t id_h;
-    dn__fact_in f;
-    if (!dn__score_role_fact(ev, amount_base, role, hs, &id, &id_h, &f))
+    if (!dn__score_role_patch(ev, role, hs, &id, &id_h, fact))
         return 0;
     dn__entity *ent = NULL;
     if ((rc = dn__state_touch_h(e->st, dn__role_kind(role), id, id_h, &ent)) != 0)
         goto fail;
-    f.filter_bits = dn__lang_filters(e->sc, role);
+    fact->filter_bits = dn__lang_filters(e->sc, role); /* set anew for every role */
     dn__observation pre;
-    if ((rc = dn__state_observe(e->st, ent, &f, &pre)) != 0)
+    if ((rc = dn__state_observe(e->st, ent, fact, &pre)) != 0)
         goto fail;
     const dn__lang_hit *hits = NULL;
     uint32_t hit_count = 0;
@@ -282,8 +281,10 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
     int rc = 0;
     dn__state_event_begin(e->st);
     dn__lang_event_begin(e->sc, ev, amount_base);
+    dn__fact_in fact; /* what every role's fact shares; score_role patches in the rest */
+    dn__score_event_fact(ev, amount_base, hs, &fact);
     for (int role = 0; role < DN__ROLE_COUNT; role++)
-        if ((rc = score_role(e, ev, amount_base, (dn__role)role, hs)) != 0)
+        if ((rc = score_role(e, ev, (dn__role)role, hs, &fact)) != 0)
             break;
     dn__lang_event_end(e->sc);
     if (rc == 0)

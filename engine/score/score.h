@@ -124,5 +124,12 @@ void dn__score_event_hashes(const dn_event *ev, dn__event_hashes *out);
 void dn__score_event_hashes_for(const dn_event *ev, bool has_channel, dn__event_hashes *out);
 bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,
                          const dn__event_hashes *hs, dn_str *id, uint64_t *id_h, dn__fact_in *f);
+/* dn__score_role_fact in two steps, for the pipeline: the fields every role's fact shares, once
+ * per event, then per role the ones that differ (dir, counterparty, country, has_opened) over
+ * them; the patch returns false, leaving f as it was, when the event has no such entity. */
+void dn__score_event_fact(const dn_event *ev, int64_t amount_base_minor, const dn__event_hashes *hs,
+                          dn__fact_in *f);
+bool dn__score_role_patch(const dn_event *ev, dn__role role, const dn__event_hashes *hs, dn_str *id,
+                          uint64_t *id_h, dn__fact_in *f);
 
 #endif

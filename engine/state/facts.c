@@ -222,7 +222,7 @@ static int facts_room(dn__state *st, dn__entity *e, uint32_t id_len)
         uint32_t id_bytes = e->ids_tail - e->ids_head + id_len;
         uint32_t nids = (uint32_t)(((uint64_t)id_bytes * ncap + live) / (live + 1));
         if (nids)
-            nids += nids / 8 + 1;
+            nids += 1;
         if (nids < e->ids_cap)
             nids = e->ids_cap;
         int rc = block_resize(st, e, ncap, nids);

@@ -22,30 +22,38 @@
 int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_count,
                           const dn_str *ids, uint32_t id_count)
 {
-    int rc = 0;
     dn__buf_clear(b);
     uint32_t nl = because_count > DN__NOTE_MAX_LINES ? DN__NOTE_MAX_LINES : because_count;
     uint32_t ni = id_count > DN__NOTE_MAX_IDS ? DN__NOTE_MAX_IDS : id_count;
-    if ((rc = dn__buf_putc(b, (char)nl)) != 0)
-        goto fail;
+    /* sized first, then written in place: one reservation per note */
+    size_t need = 2 + 2 * (size_t)nl + ni;
+    for (uint32_t i = 0; i < nl; i++)
+        need += because[i].len > DN__NOTE_MAX_LINE ? DN__NOTE_MAX_LINE : because[i].len;
+    for (uint32_t i = 0; i < ni; i++)
+        need += ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
+    if (dn__buf_reserve(b, need) != 0)
+        return DN_ENOMEM;
+    unsigned char *p = (unsigned char *)b->data;
+    *p++ = (unsigned char)nl;
     for (uint32_t i = 0; i < nl; i++) {
         uint32_t len = because[i].len > DN__NOTE_MAX_LINE ? DN__NOTE_MAX_LINE : because[i].len;
-        unsigned char hdr[2] = {(unsigned char)(len & 0xff), (unsigned char)(len >> 8)};
-        if ((rc = dn__buf_append(b, hdr, 2)) != 0 ||
-            (rc = dn__buf_append(b, because[i].ptr, len)) != 0)
-            goto fail;
+        *p++ = (unsigned char)(len & 0xff);
+        *p++ = (unsigned char)(len >> 8);
+        if (len)
+            memcpy(p, because[i].ptr, len);
+        p += len;
     }
-    if ((rc = dn__buf_putc(b, (char)ni)) != 0)
-        goto fail;
+    *p++ = (unsigned char)ni;
     for (uint32_t i = 0; i < ni; i++) {
         uint32_t len = ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
-        if ((rc = dn__buf_putc(b, (char)len)) != 0 ||
-            (rc = dn__buf_append(b, ids[i].ptr, len)) != 0)
-            goto fail;
+        *p++ = (unsigned char)len;
+        if (len)
+            memcpy(p, ids[i].ptr, len);
+        p += len;
     }
+    b->len = need;
+    b->data[b->len] = '\0'; /* as dn__buf_append leaves it */
     return 0;
-fail:
-    return rc;
 }
 
 int dn__score_note_decode(const void *note, uint32_t note_len, dn_str *because,

@@ -63,6 +63,7 @@ struct dn_engine {
     uint64_t *rule_hits, *typ_alerts, *typ_updates;
     pf_entry pf_ring[PREFETCH_RING]; /* role entities of held events */
     uint64_t pf_pos;
+    bool has_channel; /* some fact keeps the channel: hash it */
     dn_engine_stats stats;
 };
 
@@ -104,6 +105,7 @@ int dn_engine_new(dn_ruleset *rs, const dn_engine_config *cfg, dn_engine **out)
         (rc = dn__lang_scratch_new(rs, &e->sc)) != 0 ||
         (rc = dn__reorder_new(e->cfg.lateness_ms, &e->ro)) != 0)
         goto fail;
+    e->has_channel = dn__state_keeps_field(e->st, DN__FIELD_CHANNEL);
     *out = e;
     return 0;
 fail:
@@ -126,11 +128,6 @@ void dn_engine_free(dn_engine *e)
     free(e->marked);
     dn_ruleset_release(e->rs);
     free(e);
-}
-
-static uint64_t hash_str(dn_str s)
-{
-    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
 }
 
 static bool present(dn_str s)
@@ -220,21 +217,20 @@ done:
     return rc;
 }
 
-static int score_role(dn_engine *e, const dn_event *ev, int64_t amount_base, dn__role role,
-                      const dn__event_hashes *hs)
+static int score_role(dn_engine *e, const dn_event *ev, dn__role role, const dn__event_hashes *hs,
+                      dn__fact_in *fact)
 {
     int rc = 0;
     dn_str id;
     uint64_t id_h;
-    dn__fact_in f;
-    if (!dn__score_role_fact(ev, amount_base, role, hs, &id, &id_h, &f))
+    if (!dn__score_role_patch(ev, role, hs, &id, &id_h, fact))
         return 0;
     dn__entity *ent = NULL;
     if ((rc = dn__state_touch_h(e->st, dn__role_kind(role), id, id_h, &ent)) != 0)
         goto fail;
-    f.filter_bits = dn__lang_filters(e->sc, role);
+    fact->filter_bits = dn__lang_filters(e->sc, role); /* set anew for every role */
     dn__observation pre;
-    if ((rc = dn__state_observe(e->st, ent, &f, &pre)) != 0)
+    if ((rc = dn__state_observe(e->st, ent, fact, &pre)) != 0)
         goto fail;
     const dn__lang_hit *hits = NULL;
     uint32_t hit_count = 0;
@@ -279,15 +275,16 @@ fail:
     return rc;
 }
 
-static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base)
+static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
+                       const dn__event_hashes *hs)
 {
     int rc = 0;
     dn__state_event_begin(e->st);
     dn__lang_event_begin(e->sc, ev, amount_base);
-    dn__event_hashes hs;
-    dn__score_event_hashes(ev, &hs);
+    dn__fact_in fact; /* what every role's fact shares; score_role patches in the rest */
+    dn__score_event_fact(ev, amount_base, hs, &fact);
     for (int role = 0; role < DN__ROLE_COUNT; role++)
-        if ((rc = score_role(e, ev, amount_base, (dn__role)role, &hs)) != 0)
+        if ((rc = score_role(e, ev, (dn__role)role, hs, &fact)) != 0)
             break;
     dn__lang_event_end(e->sc);
     if (rc == 0)
@@ -300,7 +297,7 @@ static int release(dn_engine *e, bool drain)
     int rc = 0;
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
-        int r = score_event(e, it.ev, it.amount_base_minor);
+        int r = score_event(e, it.ev, it.amount_base_minor, &it.hs);
         dn_event_free(it.ev);
         if (r && !rc)
             rc = r;
@@ -311,12 +308,9 @@ static int release(dn_engine *e, bool drain)
 /* Walks the role entities of a held event toward the cache in three stages, PREFETCH_STEP held
  * events apart (see dn__state_prefetch_slot): by the time the event is scored, its entities'
  * slots, headers and fact arrays are in cache. Hints only: nothing observable changes. */
-static void prefetch_roles(dn_engine *e, const dn_event *ev)
+static void prefetch_roles(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
 {
-    const dn_str ids[DN__ROLE_COUNT] = {ev->src, ev->dst, ev->device, ev->ip};
-    uint64_t id_h[DN__ROLE_COUNT];
-    for (int r = 0; r < DN__ROLE_COUNT; r++)
-        id_h[r] = present(ids[r]) ? hash_str(ids[r]) : 0;
+    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
     /* the counterparty each role's fact will carry (score_role) */
     uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
     const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
@@ -356,15 +350,17 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
         rc = DN_EBADEVENT;
         goto fail;
     }
+    dn__event_hashes hs; /* once per event: the held copy keeps them for scoring */
+    dn__score_event_hashes_for(ev, e->has_channel, &hs);
     dn__reorder_verdict v;
-    if ((rc = dn__reorder_push(e->ro, ev, amount_base, &v)) != 0)
+    if ((rc = dn__reorder_push(e->ro, ev, amount_base, &hs, &v)) != 0)
         goto fail;
     if (v == DN__REORDER_HELD)
-        prefetch_roles(e, ev);
+        prefetch_roles(e, ev, &hs);
     e->stats.events_submitted++;
     if (v == DN__REORDER_LATE)
         e->stats.late_events++;
-    if (v != DN__REORDER_HELD && (rc = score_event(e, ev, amount_base)) != 0)
+    if (v != DN__REORDER_HELD && (rc = score_event(e, ev, amount_base, &hs)) != 0)
         goto fail;
     rc = release(e, false);
 fail:

@@ -28,15 +28,38 @@ static uint16_t pack_country(const char c[3])
 
 void dn__score_event_hashes(const dn_event *ev, dn__event_hashes *out)
 {
+    dn__score_event_hashes_for(ev, true, out);
+}
+
+void dn__score_event_hashes_for(const dn_event *ev, bool has_channel, dn__event_hashes *out)
+{
     out->src = hash_present(ev->src);
     out->dst = hash_present(ev->dst);
     out->device = hash_present(ev->device);
     out->ip = hash_present(ev->ip);
-    out->channel = hash_present(ev->channel);
+    out->channel = has_channel ? hash_present(ev->channel) : 0;
 }
 
-bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,
-                         const dn__event_hashes *hs, dn_str *id, uint64_t *id_h, dn__fact_in *f)
+void dn__score_event_fact(const dn_event *ev, int64_t amount_base_minor, const dn__event_hashes *hs,
+                          dn__fact_in *f)
+{
+    *f = (dn__fact_in){
+        .ts_ms = ev->ts_ms,
+        .dir = DN__DIR_ANY,
+        .type = ev->type,
+        .has_amount = ev->has_amount,
+        .amount_base_minor = amount_base_minor,
+        .device_h = hs->device,
+        .ip_h = hs->ip,
+        .channel_h = hs->channel,
+        .ip_country = pack_country(ev->ip_country),
+        .event_id = ev->id,
+        .opened_ms = ev->customer.opened_ms,
+    };
+}
+
+bool dn__score_role_patch(const dn_event *ev, dn__role role, const dn__event_hashes *hs, dn_str *id,
+                          uint64_t *id_h, dn__fact_in *f)
 {
     uint64_t other_h;
     dn__dir dir = DN__DIR_ANY;
@@ -58,21 +81,16 @@ bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role
     }
     if (!present(*id))
         return false;
-    *f = (dn__fact_in){
-        .ts_ms = ev->ts_ms,
-        .dir = dir,
-        .type = ev->type,
-        .has_amount = ev->has_amount,
-        .amount_base_minor = amount_base_minor,
-        .counterparty_h = other_h,
-        .device_h = hs->device,
-        .ip_h = hs->ip,
-        .channel_h = hs->channel,
-        .ip_country = pack_country(ev->ip_country),
-        .country = pack_country(other_country),
-        .event_id = ev->id,
-        .has_opened = role == DN__ROLE_SRC && ev->customer.is_present && ev->customer.has_opened,
-        .opened_ms = ev->customer.opened_ms,
-    };
+    f->dir = dir;
+    f->counterparty_h = other_h;
+    f->country = pack_country(other_country);
+    f->has_opened = role == DN__ROLE_SRC && ev->customer.is_present && ev->customer.has_opened;
     return true;
+}
+
+bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,
+                         const dn__event_hashes *hs, dn_str *id, uint64_t *id_h, dn__fact_in *f)
+{
+    dn__score_event_fact(ev, amount_base_minor, hs, f);
+    return dn__score_role_patch(ev, role, hs, id, id_h, f);
 }

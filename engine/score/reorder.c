@@ -13,12 +13,22 @@
 
 #include <stdlib.h>
 
+/* A heap entry: the order key and where the item is. Items stay put in a slot array (a free
+ * list of slots beside it), so sifting moves 24 bytes, not whole items. */
+typedef struct heap_key {
+    int64_t ts_ms;
+    uint64_t seq;
+    uint64_t slot;
+} heap_key;
+
 struct dn__reorder {
     int64_t lateness_ms;
     int64_t max_ts;
     bool has_max;
     uint64_t seq;
-    dn__reorder_item *heap;
+    heap_key *heap;
+    dn__reorder_item *items; /* cap slots */
+    uint64_t *free_slots;    /* cap - count of them */
     uint64_t count, cap;
 };
 
@@ -41,8 +51,10 @@ void dn__reorder_free(dn__reorder *r)
     if (!r)
         return;
     for (uint64_t i = 0; i < r->count; i++)
-        dn_event_free(r->heap[i].ev);
+        dn_event_free(r->items[r->heap[i].slot].ev);
     free(r->heap);
+    free(r->items);
+    free(r->free_slots);
     free(r);
 }
 
@@ -61,14 +73,14 @@ uint64_t dn__reorder_held(const dn__reorder *r)
     return r->count;
 }
 
-static bool before(const dn__reorder_item *a, const dn__reorder_item *b)
+static bool before(const heap_key *a, const heap_key *b)
 {
-    return a->ev->ts_ms < b->ev->ts_ms || (a->ev->ts_ms == b->ev->ts_ms && a->seq < b->seq);
+    return a->ts_ms < b->ts_ms || (a->ts_ms == b->ts_ms && a->seq < b->seq);
 }
 
 static void sift_up(dn__reorder *r, uint64_t i)
 {
-    dn__reorder_item x = r->heap[i];
+    heap_key x = r->heap[i];
     while (i > 0) {
         uint64_t p = (i - 1) / 2;
         if (!before(&x, &r->heap[p]))
@@ -81,7 +93,7 @@ static void sift_up(dn__reorder *r, uint64_t i)
 
 static void sift_down(dn__reorder *r, uint64_t i)
 {
-    dn__reorder_item x = r->heap[i];
+    heap_key x = r->heap[i];
     for (;;) {
         uint64_t c = 2 * i + 1;
         if (c >= r->count)
@@ -97,7 +109,7 @@ static void sift_down(dn__reorder *r, uint64_t i)
 }
 
 int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_minor,
-                     dn__reorder_verdict *verdict)
+                     const dn__event_hashes *hs, dn__reorder_verdict *verdict)
 {
     int rc = DN_ENOMEM;
     dn_event *copy = NULL;
@@ -117,10 +129,19 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
     }
     if (r->count == r->cap) {
         uint64_t ncap = r->cap ? r->cap * 2 : 64;
-        dn__reorder_item *nh = realloc(r->heap, ncap * sizeof(*nh));
-        if (!nh)
-            goto fail;
-        r->heap = nh;
+        heap_key *nh = realloc(r->heap, ncap * sizeof(*nh));
+        if (nh)
+            r->heap = nh;
+        dn__reorder_item *ni = realloc(r->items, ncap * sizeof(*ni));
+        if (ni)
+            r->items = ni;
+        uint64_t *nf = realloc(r->free_slots, ncap * sizeof(*nf));
+        if (nf)
+            r->free_slots = nf;
+        if (!nh || !ni || !nf)
+            goto fail; /* what did grow stays grown; cap says what all three hold */
+        for (uint64_t i = r->cap; i < ncap; i++) /* the new slots are free; none was before */
+            r->free_slots[i - r->cap] = ncap - 1 - (i - r->cap);
         r->cap = ncap;
     }
     if (dn_event_clone(ev, &copy) != 0)
@@ -128,7 +149,11 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
     r->seq++;
     r->max_ts = max_ts;
     r->has_max = true;
-    r->heap[r->count] = (dn__reorder_item){copy, amount_base_minor, seq};
+    uint64_t slot = r->free_slots[r->cap - r->count - 1];
+    r->items[slot] = (dn__reorder_item){copy, ev->ts_ms, amount_base_minor, seq, {0}};
+    if (hs)
+        r->items[slot].hs = *hs;
+    r->heap[r->count] = (heap_key){ev->ts_ms, seq, slot};
     sift_up(r, r->count++);
     *verdict = DN__REORDER_HELD;
     return 0;
@@ -140,10 +165,12 @@ bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out)
 {
     if (r->count == 0)
         return false;
-    if (!drain && r->heap[0].ev->ts_ms > dn__reorder_watermark(r))
+    if (!drain && r->heap[0].ts_ms > dn__reorder_watermark(r))
         return false;
-    *out = r->heap[0];
+    uint64_t slot = r->heap[0].slot;
+    *out = r->items[slot];
     r->heap[0] = r->heap[--r->count];
+    r->free_slots[r->cap - r->count - 1] = slot;
     if (r->count)
         sift_down(r, 0);
     return true;

@@ -25,6 +25,11 @@
  */
 typedef struct dn__reorder dn__reorder;
 
+/* dn__hash64 of the strings facts carry, 0 when absent or empty (dn__score_event_hashes). */
+typedef struct dn__event_hashes {
+    uint64_t src, dst, device, ip, channel;
+} dn__event_hashes;
+
 typedef enum dn__reorder_verdict {
     DN__REORDER_NOW,  /* score ev now (the caller's own copy); no held event is due before it */
     DN__REORDER_LATE, /* older than the watermark: score now, count as late */
@@ -32,16 +37,19 @@ typedef enum dn__reorder_verdict {
 } dn__reorder_verdict;
 
 typedef struct dn__reorder_item {
-    dn_event *ev; /* owned by the caller after pop: dn_event_free() it */
+    dn_event *ev;  /* owned by the caller after pop: dn_event_free() it */
+    int64_t ts_ms; /* ev->ts_ms, beside the key it orders by */
     int64_t amount_base_minor;
     uint64_t seq;
+    dn__event_hashes hs; /* as given to push */
 } dn__reorder_item;
 
 int dn__reorder_new(int64_t lateness_ms, dn__reorder **out);
 void dn__reorder_free(dn__reorder *r); /* frees held events; accepts NULL */
-/* Offers an event. Returns 0 and *verdict, or DN_ENOMEM (nothing changed). */
+/* Offers an event with its string hashes (kept with a held copy; NULL: zeros). Returns 0 and
+ * *verdict, or DN_ENOMEM (nothing changed). */
 int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_minor,
-                     dn__reorder_verdict *verdict);
+                     const dn__event_hashes *hs, dn__reorder_verdict *verdict);
 /* Pops the next held event that is due (all of them, in order, when drain is set). Returns
  * true and fills *out, or false when none is due. */
 bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out);
@@ -111,11 +119,17 @@ int dn__score_iso8601(dn__buf *b, int64_t ms);
  * the fact it leaves there, all but filter_bits (the caller asks dn__lang_filters); false when
  * the event has no such entity. Strings stay the event's.
  */
-typedef struct dn__event_hashes {
-    uint64_t src, dst, device, ip, channel;
-} dn__event_hashes;
 void dn__score_event_hashes(const dn_event *ev, dn__event_hashes *out);
+/* The same, leaving channel 0 unless has_channel (when no fact keeps the channel). */
+void dn__score_event_hashes_for(const dn_event *ev, bool has_channel, dn__event_hashes *out);
 bool dn__score_role_fact(const dn_event *ev, int64_t amount_base_minor, dn__role role,
                          const dn__event_hashes *hs, dn_str *id, uint64_t *id_h, dn__fact_in *f);
+/* dn__score_role_fact in two steps, for the pipeline: the fields every role's fact shares, once
+ * per event, then per role the ones that differ (dir, counterparty, country, has_opened) over
+ * them; the patch returns false, leaving f as it was, when the event has no such entity. */
+void dn__score_event_fact(const dn_event *ev, int64_t amount_base_minor, const dn__event_hashes *hs,
+                          dn__fact_in *f);
+bool dn__score_role_patch(const dn_event *ev, dn__role role, const dn__event_hashes *hs, dn_str *id,
+                          uint64_t *id_h, dn__fact_in *f);
 
 #endif

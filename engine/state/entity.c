@@ -20,6 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of an entity's accumulators and window starts. */
+static size_t acc_bytes_of(const dn__kind_layout *k)
+{
+    return k->acc_count * sizeof(dn__acc) + k->win_count * sizeof(dn__win);
+}
+
 static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
 {
     int rc = DN_ENOMEM;
@@ -50,6 +56,9 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         }
     }
     k->stride = off;
+    for (int c = 0; c < DN__COL_COUNT_; c++)
+        if (k->col_off[c] >= 0)
+            k->col_which[k->col_n++] = (uint8_t)c;
     if (plan->agg_count == 0)
         return 0;
     if (plan->agg_count > UINT16_MAX)
@@ -77,10 +86,12 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         k->slot_acc[s] = (int32_t)i;
     }
     /* order by window (stable), so each window's accumulators form one group */
-    k->grp_end = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*k->grp_end));
-    uint32_t *perm = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*perm));
-    dn__acc_spec *sorted = malloc((k->acc_count ? k->acc_count : 1) * sizeof(*sorted));
-    if (!k->grp_end || !perm || !sorted) {
+    uint32_t na = k->acc_count ? k->acc_count : 1;
+    k->wins = malloc(na * sizeof(*k->wins));
+    k->acc_win = malloc(na * sizeof(*k->acc_win));
+    uint32_t *perm = malloc(na * sizeof(*perm));
+    dn__acc_spec *sorted = malloc(na * sizeof(*sorted));
+    if (!k->wins || !k->acc_win || !perm || !sorted) {
         free(perm);
         free(sorted);
         goto fail;
@@ -97,10 +108,10 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             if (k->accs[j].window_ms != k->accs[i].window_ms)
                 continue;
             perm[j] = n;
+            k->acc_win[n] = k->win_count;
             sorted[n++] = k->accs[j];
         }
-        for (uint32_t j = start; j < n; j++)
-            k->grp_end[j] = n;
+        k->wins[k->win_count++] = (dn__win_spec){start, n, k->accs[i].window_ms};
     }
     memcpy(k->accs, sorted, k->acc_count * sizeof(*sorted));
     for (uint32_t s = 0; s < plan->agg_count; s++)
@@ -108,14 +119,132 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             k->slot_acc[s] = (int32_t)perm[k->slot_acc[s]];
     free(perm);
     free(sorted);
+    /* the accumulator sets of observe() (see dn__kind_layout) */
+    uint32_t nw = k->acc_words = (k->acc_count + 63) / 64;
+    bool has_filter_col = k->col_off[DN__COL_FILTER] >= 0; /* without it no fact has a filter */
+    uint64_t filters = 0;
+    for (uint32_t i = 0; i < k->acc_count; i++)
+        if (k->accs[i].filter >= 0 && has_filter_col)
+            filters |= 1ull << k->accs[i].filter;
+    for (uint32_t j = 0; j < 8; j++)
+        if ((filters >> (8 * j)) & 0xffu)
+            k->acc_fpos[k->acc_fbytes++] = (uint8_t)j;
+    if (nw) {
+        k->acc_dir = calloc(8 * nw, sizeof(uint64_t));
+        k->acc_nofilt = calloc(nw, sizeof(uint64_t));
+        k->acc_fbyte =
+            calloc((size_t)(k->acc_fbytes ? k->acc_fbytes : 1) * 256 * nw, sizeof(uint64_t));
+        k->win_bits = calloc((size_t)k->win_count * nw, sizeof(uint64_t));
+        if (!k->acc_dir || !k->acc_nofilt || !k->acc_fbyte || !k->win_bits)
+            goto fail;
+    }
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        const dn__acc_spec *a = &k->accs[i];
+        uint32_t w = i / 64;
+        uint64_t bit = 1ull << (i % 64);
+        for (unsigned flags = 0; flags < 8; flags++)
+            if ((flags & 3u & (unsigned)a->dir) &&
+                (!a->amount_only || (flags & DN__FACT_HAS_AMOUNT)))
+                k->acc_dir[flags * nw + w] |= bit;
+        if (a->filter < 0) {
+            k->acc_nofilt[w] |= bit;
+        } else if (has_filter_col) {
+            for (uint32_t j = 0; j < k->acc_fbytes; j++) {
+                if ((uint32_t)a->filter / 8 != k->acc_fpos[j])
+                    continue;
+                for (uint32_t v = 0; v < 256; v++)
+                    if ((v >> (a->filter % 8)) & 1u)
+                        k->acc_fbyte[((size_t)j * 256 + v) * nw + w] |= bit;
+            }
+        }
+    }
+    for (uint32_t g = 0; g < k->win_count; g++)
+        for (uint32_t j = k->wins[g].first; j < k->wins[g].end; j++)
+            k->win_bits[(size_t)g * nw + j / 64] |= 1ull << (j % 64);
+    k->slot_info = calloc(plan->agg_count, sizeof(*k->slot_info));
+    if (!k->slot_info)
+        goto fail;
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        const dn__agg_spec *a = &plan->aggs[s];
+        dn__slot_info *si = &k->slot_info[s];
+        bool needs_amount = a->kind == DN__AGG_SUM || a->kind == DN__AGG_AVG ||
+                            a->kind == DN__AGG_MAX || a->kind == DN__AGG_MIN ||
+                            a->kind == DN__AGG_PAIR_SUM || a->kind == DN__AGG_PAIR_MAX;
+        for (unsigned flags = 0; flags < 8; flags++)
+            if ((flags & 3u & (unsigned)a->dir) && (!needs_amount || (flags & DN__FACT_HAS_AMOUNT)))
+                si->flags_ok |= (uint8_t)(1u << flags);
+        si->filter_off = -1;
+        if (a->filter >= 0 && !has_filter_col)
+            si->flags_ok = 0; /* no fact has the filter bit */
+        else if (a->filter >= 0)
+            si->filter_off = k->col_off[DN__COL_FILTER];
+        si->filter = a->filter >= 0 ? (uint32_t)a->filter : 0;
+        si->is_pair = a->kind >= DN__AGG_PAIR_COUNT;
+        si->is_distinct = a->kind == DN__AGG_DISTINCT;
+        int col = -1;
+        switch (a->field) {
+        case DN__FIELD_COUNTERPARTY:
+        case DN__FIELD_ACCOUNT:
+            si->value = 1;
+            break;
+        case DN__FIELD_COUNTRY:
+            si->value = 2;
+            break;
+        case DN__FIELD_DEVICE:
+            col = DN__COL_DEVICE;
+            break;
+        case DN__FIELD_IP:
+            col = DN__COL_IP;
+            break;
+        case DN__FIELD_IP_COUNTRY:
+            col = DN__COL_IPC;
+            break;
+        case DN__FIELD_CHANNEL:
+            col = DN__COL_CHANNEL;
+            break;
+        default:
+            break;
+        }
+        if (col >= 0 && k->col_off[col] >= 0) {
+            si->value = 3;
+            si->value_off = k->col_off[col];
+        }
+    }
+    bool is_packable = has_filter_col && nw == 1 && plan->filter_count + k->acc_count <= 64;
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (plan->aggs[s].filter >= (int32_t)plan->filter_count)
+            is_packable = false; /* it reads a bit the accumulator set would take */
+    k->acc_shift = is_packable ? plan->filter_count : 0;
+    k->ent_bytes = (uint32_t)(sizeof(dn__entity) + acc_bytes_of(k));
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (plan->aggs[s].kind == DN__AGG_DISTINCT)
+            k->dist_count++;
+    k->dist_slots = malloc((k->dist_count ? k->dist_count : 1) * sizeof(*k->dist_slots));
+    if (!k->dist_slots)
+        goto fail;
+    k->dist_count = 0;
+    for (uint32_t s = 0; s < plan->agg_count; s++)
+        if (plan->aggs[s].kind == DN__AGG_DISTINCT)
+            k->dist_slots[k->dist_count++] = s;
     return 0;
 fail:
     free(k->slot_acc);
     free(k->accs);
-    free(k->grp_end);
+    free(k->wins);
+    free(k->acc_win);
+    free(k->acc_dir);
+    free(k->acc_nofilt);
+    free(k->acc_fbyte);
+    free(k->win_bits);
+    free(k->dist_slots);
+    free(k->slot_info);
+    k->slot_info = NULL;
     k->slot_acc = NULL;
     k->accs = NULL;
-    k->grp_end = NULL;
+    k->wins = NULL;
+    k->acc_win = NULL;
+    k->acc_dir = k->acc_nofilt = k->acc_fbyte = k->win_bits = NULL;
+    k->dist_slots = NULL;
     return rc;
 }
 
@@ -163,7 +292,12 @@ int dn__state_new(const dn_state_config *cfg, const dn__state_plan plans[DN__ENT
     while (st->scratch_cap < 2 * cfg->max_facts_per_entity)
         st->scratch_cap *= 2;
     st->scratch = malloc(st->scratch_cap * sizeof(*st->scratch));
-    if (!st->slots || !st->scratch)
+    uint32_t words = 1;
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+        if (st->kinds[k].acc_words > words)
+            words = st->kinds[k].acc_words;
+    st->acc_mask = calloc(words, sizeof(*st->acc_mask));
+    if (!st->slots || !st->scratch || !st->acc_mask)
         goto fail;
     st->stats.bytes = st->slot_count * sizeof(*st->slots);
     *out = st;
@@ -182,8 +316,7 @@ static void entity_destroy(dn__state *st, dn__entity *e)
         st->stats.bytes -= st->kinds[e->kind].plan->typology_count * sizeof(*e->typ);
         free(e->typ);
     }
-    st->stats.bytes -=
-        sizeof(*e) + st->kinds[e->kind].acc_count * sizeof(dn__acc) + (size_t)e->id_len;
+    st->stats.bytes -= sizeof(*e) + acc_bytes_of(&st->kinds[e->kind]) + (size_t)e->id_len;
     free(e);
 }
 
@@ -197,8 +330,16 @@ void dn__state_free(dn__state *st)
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);
-        free(st->kinds[k].grp_end);
+        free(st->kinds[k].wins);
+        free(st->kinds[k].acc_win);
+        free(st->kinds[k].acc_dir);
+        free(st->kinds[k].acc_nofilt);
+        free(st->kinds[k].acc_fbyte);
+        free(st->kinds[k].win_bits);
+        free(st->kinds[k].dist_slots);
+        free(st->kinds[k].slot_info);
     }
+    free(st->acc_mask);
     free(st->slots);
     free(st->victims);
     free(st->scratch);
@@ -368,7 +509,7 @@ void dn__state_prefetch_entity(const dn__state *st, dn__entity_kind kind, uint64
         return;
     /* the size from the kind, not from the entity: reading it would wait for the first line */
     const char *p = (const char *)e;
-    size_t size = sizeof(*e) + st->kinds[kind].acc_count * sizeof(dn__acc) + DN_ID_MAX_LEN / 2;
+    size_t size = st->kinds[kind].ent_bytes + DN_ID_MAX_LEN / 2;
     for (size_t off = 0; off < size; off += 64)
         __builtin_prefetch(p + off);
 }
@@ -379,12 +520,22 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
     if (!e)
         return;
     if (e->facts && e->first != e->end) {
-        __builtin_prefetch(dn__fact_at(st, e, e->first));
-        __builtin_prefetch(dn__fact_at(st, e, e->end - 1));
-        /* one tail per window group (they share it) */
-        for (uint32_t i = 0; i < e->acc_n; i = st->kinds[e->kind].grp_end[i])
-            if (e->accs[i].tail != e->end)
-                __builtin_prefetch(dn__fact_at(st, e, e->accs[i].tail));
+        const char *lo = (const char *)dn__fact_at(st, e, e->first);
+        const char *hi = (const char *)dn__fact_at(st, e, e->end - 1);
+        if (hi - lo <= 4 * 64) {
+            /* a few lines hold every fact: all of them, not the tails one by one */
+            for (const char *p = lo; p <= hi; p += 64)
+                __builtin_prefetch(p);
+            __builtin_prefetch(hi);
+        } else {
+            __builtin_prefetch(lo);
+            __builtin_prefetch(hi);
+            /* one tail per window group (they share it) */
+            const dn__win *w = dn__entity_wins(e);
+            for (uint32_t i = 0; i < e->win_n; i++)
+                if (w[i].tail != e->end)
+                    __builtin_prefetch(dn__fact_at(st, e, w[i].tail));
+        }
     }
     if (e->ids)
         __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));
@@ -438,7 +589,7 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     }
     evict_if_full(st);
     rc = DN_ENOMEM;
-    size_t acc_bytes = st->kinds[kind].acc_count * sizeof(dn__acc);
+    size_t acc_bytes = acc_bytes_of(&st->kinds[kind]);
     size_t size = sizeof(*e) + acc_bytes + id.len;
     e = calloc(1, size);
     if (!e)
@@ -447,6 +598,7 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     e->kind = (uint8_t)kind;
     e->id_len = (uint16_t)id.len;
     e->acc_n = (uint16_t)st->kinds[kind].acc_count;
+    e->win_n = (uint16_t)st->kinds[kind].win_count;
     e->touch_seq = st->event_seq;
     e->lru_stamp = ++st->lru_clock;
     e->newest_ts = INT64_MIN;
@@ -469,12 +621,27 @@ fail:
 
 dn_str dn__entity_id(const dn__entity *e)
 {
-    return (dn_str){(const char *)(e->accs + e->acc_n), e->id_len};
+    return (dn_str){(const char *)(dn__entity_wins(e) + e->win_n), e->id_len};
 }
 
 dn__entity_kind dn__entity_kind_of(const dn__entity *e)
 {
     return (dn__entity_kind)e->kind;
+}
+
+bool dn__state_keeps_field(const dn__state *st, dn__fact_field field)
+{
+    int col = field == DN__FIELD_DEVICE       ? DN__COL_DEVICE
+              : field == DN__FIELD_IP         ? DN__COL_IP
+              : field == DN__FIELD_CHANNEL    ? DN__COL_CHANNEL
+              : field == DN__FIELD_IP_COUNTRY ? DN__COL_IPC
+                                              : -1;
+    if (col < 0)
+        return true; /* always kept, or derived from the core */
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+        if (st->kinds[k].col_off[col] >= 0)
+            return true;
+    return false;
 }
 
 void dn__state_stats(const dn__state *st, dn_state_stats *out)

@@ -56,24 +56,90 @@ static inline bool acc_match(const dn__acc_spec *a, const dn__state *st, const d
     return a->filter < 0 || ((fact_filter_bits(st, e, f) >> a->filter) & 1u);
 }
 
+/* The accumulators fact f feeds, into m[0..acc_words) (see dn__kind_layout). */
+static inline void fact_accs(const dn__kind_layout *k, const dn__fact_core *f, uint64_t *m)
+{
+    uint32_t nw = k->acc_words;
+    for (uint32_t w = 0; w < nw; w++)
+        m[w] = k->acc_nofilt[w];
+    if (k->acc_fbytes) {
+        uint64_t fb;
+        __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
+        for (uint32_t j = 0; j < k->acc_fbytes; j++) {
+            uint32_t b = (uint32_t)(fb >> (8 * k->acc_fpos[j])) & 0xffu;
+            const uint64_t *t = k->acc_fbyte + ((size_t)j * 256 + b) * nw;
+            for (uint32_t w = 0; w < nw; w++)
+                m[w] |= t[w];
+        }
+    }
+    const uint64_t *dir = k->acc_dir + (size_t)(f->flags & 7u) * nw;
+    for (uint32_t w = 0; w < nw; w++)
+        m[w] &= dir[w];
+}
+
+/* The same for a kind of at most 64 accumulators (acc_words 1), the usual case. */
+static inline uint64_t fact_accs1(const dn__kind_layout *k, const dn__fact_core *f)
+{
+    uint64_t m = k->acc_nofilt[0];
+    if (k->acc_fbytes) {
+        uint64_t fb;
+        __builtin_memcpy(&fb, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(fb));
+        for (uint32_t j = 0; j < k->acc_fbytes; j++)
+            m |= k->acc_fbyte[(size_t)j * 256 + ((fb >> (8 * k->acc_fpos[j])) & 0xffu)];
+    }
+    return m & k->acc_dir[f->flags & 7u];
+}
+
+/* Accumulators base + i for each bit i of bits take (sign 1) or give back (sign -1) amount. */
+static inline void accs_apply(dn__acc *base, uint64_t bits, int64_t amount, int sign)
+{
+    while (bits) {
+        dn__acc *a = &base[__builtin_ctzll(bits)];
+        a->count += (uint32_t)sign;
+        a->sum += sign * amount;
+        bits &= bits - 1;
+    }
+}
+
+/* The accumulators of window group g (all of them when g is win_count) that fact f feeds take
+ * (sign 1) or give back (sign -1) the fact. */
+static inline void accs_take(const dn__state *st, dn__entity *e, const dn__fact_core *f, uint32_t g,
+                             int sign)
+{
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    uint32_t nw = k->acc_words;
+    if (nw == 1) {
+        uint64_t m;
+        if (k->acc_shift) { /* kept in the fact when it went in */
+            __builtin_memcpy(&m, (const unsigned char *)f + k->col_off[DN__COL_FILTER], sizeof(m));
+            m >>= k->acc_shift;
+        } else {
+            m = fact_accs1(k, f);
+        }
+        accs_apply(e->accs, g < k->win_count ? m & k->win_bits[g] : m, f->amount, sign);
+        return;
+    }
+    uint64_t *m = st->acc_mask;
+    fact_accs(k, f, m);
+    for (uint32_t w = 0; w < nw; w++)
+        accs_apply(e->accs + 64 * w,
+                   g < k->win_count ? m[w] & k->win_bits[(size_t)g * nw + w] : m[w], f->amount,
+                   sign);
+}
+
 static void drop_oldest(dn__state *st, dn__entity *e)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
     const dn__fact_core *f = dn__fact_at(st, e, e->first);
-    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
-        if (e->accs[g].tail != e->first)
-            continue; /* the whole group shares the tail */
-        uint32_t t = e->accs[g].tail + 1;
-        int64_t tts = t != e->end ? dn__fact_at(st, e, t)->ts : e->accs[g].tail_ts;
-        for (uint32_t i = g; i < k->grp_end[g]; i++) {
-            dn__acc *a = &e->accs[i];
-            if (acc_match(&k->accs[i], st, e, f)) {
-                a->count--;
-                a->sum -= f->amount;
-            }
-            a->tail = t;
-            a->tail_ts = tts;
-        }
+    dn__win *win = dn__entity_wins(e);
+    for (uint32_t g = 0; g < k->win_count; g++) {
+        if (win[g].tail != e->first)
+            continue;
+        uint32_t t = win[g].tail + 1;
+        accs_take(st, e, f, g, -1);
+        win[g].tail = t;
+        if (t != e->end)
+            win[g].tail_ts = dn__fact_at(st, e, t)->ts;
     }
     if (e->dsets)
         dsets_drop_first(st, e);
@@ -88,39 +154,64 @@ static void drop_oldest(dn__state *st, dn__entity *e)
     st->stats.facts--;
 }
 
+/* Every window moves to now, the time of the fact observe() is about to insert: its
+ * accumulators give back the facts that leave it. An empty window starts at the new fact
+ * (nobody reads an empty window's tail_ts before that). */
 static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
-    /* one walk per window: every accumulator of the group takes each leaving fact */
-    for (uint32_t g = 0; g < k->acc_count; g = k->grp_end[g]) {
-        uint32_t t = e->accs[g].tail;
-        int64_t tts = e->accs[g].tail_ts;
-        int64_t cut = cutoff_of(now, k->accs[g].window_ms);
-        if (t == e->end || tts > cut)
+    dn__win *win = dn__entity_wins(e);
+    for (uint32_t g = 0; g < k->win_count; g++) {
+        uint32_t t = win[g].tail;
+        if (t == e->end) {
+            win[g].tail_ts = now;
             continue;
-        uint32_t ge = k->grp_end[g];
-        while (t != e->end && tts <= cut) {
-            const dn__fact_core *f = dn__fact_at(st, e, t);
-            for (uint32_t i = g; i < ge; i++) {
-                if (acc_match(&k->accs[i], st, e, f)) {
-                    e->accs[i].count--;
-                    e->accs[i].sum -= f->amount;
-                }
-            }
+        }
+        int64_t tts = win[g].tail_ts, cut = cutoff_of(now, k->wins[g].window_ms);
+        if (tts > cut)
+            continue;
+        do {
+            accs_take(st, e, dn__fact_at(st, e, t), g, -1);
             t++;
-            if (t != e->end)
-                tts = dn__fact_at(st, e, t)->ts;
-        }
-        for (uint32_t i = g; i < ge; i++) {
-            e->accs[i].tail = t;
-            e->accs[i].tail_ts = tts;
-        }
+            tts = t != e->end ? dn__fact_at(st, e, t)->ts : now;
+        } while (t != e->end && tts <= cut);
+        win[g].tail = t;
+        win[g].tail_ts = tts;
     }
 }
 
-/* Room for one fact at end: move the live facts to the front when that frees at least an
- * eighth of the array (amortised: at most 8 fact copies per insert), else grow it by half. */
-static int facts_room(dn__state *st, dn__entity *e)
+/* Moves the entity's facts and ids to a new block of ncap facts followed by nids_cap id bytes
+ * (neither smaller than now), the live ones of each to the front of their region. A new block
+ * and a copy of the live parts, not realloc: malloc and free serve these small sizes from
+ * glibc's per-thread cache, realloc goes the slow way round and copies the dead parts too. */
+static int block_resize(dn__state *st, dn__entity *e, uint32_t ncap, uint32_t nids_cap)
+{
+    uint32_t stride = st->kinds[e->kind].stride;
+    size_t ids_at = (size_t)ncap * stride;
+    uint32_t live = e->end - e->first, live_ids = e->ids_tail - e->ids_head;
+    unsigned char *nb = malloc(ids_at + nids_cap);
+    if (!nb)
+        return DN_ENOMEM;
+    if (live)
+        memcpy(nb, dn__fact_at(st, e, e->first), (size_t)live * stride);
+    if (live_ids)
+        memcpy(nb + ids_at, e->ids + (e->ids_head - e->ids_base), live_ids);
+    free(e->facts);
+    e->base = e->first;
+    e->ids_base = e->ids_head;
+    st->stats.bytes += (size_t)(ncap - e->cap) * stride + (nids_cap - e->ids_cap);
+    e->facts = nb;
+    e->ids = nids_cap ? (char *)nb + ids_at : NULL;
+    e->cap = ncap;
+    e->ids_cap = nids_cap;
+    return 0;
+}
+
+/* Room for one fact at end, whose id is id_len bytes: move the live facts to the front when
+ * that frees at least an eighth of the array (amortised: at most 8 fact copies per insert), else
+ * grow it by half, and the ids with it to as many ids of the facts' mean length (so that the
+ * ids seldom need a reallocation of their own). */
+static int facts_room(dn__state *st, dn__entity *e, uint32_t id_len)
 {
     if (e->end - e->base < e->cap)
         return 0;
@@ -128,12 +219,15 @@ static int facts_room(dn__state *st, dn__entity *e)
     uint32_t live = e->end - e->first;
     if (live + 1 + e->cap / 8 > e->cap) {
         uint32_t ncap = e->cap < 2 ? 2 : e->cap + e->cap / 2;
-        unsigned char *nf = realloc(e->facts, (size_t)ncap * stride);
-        if (!nf)
-            return DN_ENOMEM;
-        st->stats.bytes += (size_t)(ncap - e->cap) * stride;
-        e->facts = nf;
-        e->cap = ncap;
+        uint32_t id_bytes = e->ids_tail - e->ids_head + id_len;
+        uint32_t nids = (uint32_t)(((uint64_t)id_bytes * ncap + live) / (live + 1));
+        if (nids)
+            nids += 1;
+        if (nids < e->ids_cap)
+            nids = e->ids_cap;
+        int rc = block_resize(st, e, ncap, nids);
+        if (rc)
+            return rc;
     }
     if (e->first != e->base) {
         memmove(e->facts, dn__fact_at(st, e, e->first), (size_t)live * stride);
@@ -154,14 +248,10 @@ static int ids_room(dn__state *st, dn__entity *e, uint32_t len, uint32_t *off)
                 ncap = need;
             if (ncap < 32)
                 ncap = 32;
-            char *nb = realloc(e->ids, ncap);
-            if (!nb)
-                return DN_ENOMEM;
-            st->stats.bytes += ncap - e->ids_cap;
-            e->ids = nb;
-            e->ids_cap = ncap;
-        }
-        if (e->ids_head != e->ids_base) {
+            int rc = block_resize(st, e, e->cap, ncap);
+            if (rc)
+                return rc;
+        } else if (e->ids_head != e->ids_base) {
             memmove(e->ids, e->ids + (e->ids_head - e->ids_base), live);
             e->ids_base = e->ids_head;
         }
@@ -189,8 +279,7 @@ void dn__state_facts_free(dn__state *st, dn__entity *e)
 {
     dsets_free(st, e);
     st->stats.bytes -= (size_t)e->cap * st->kinds[e->kind].stride + e->ids_cap;
-    free(e->facts);
-    free(e->ids);
+    free(e->facts); /* the ids are in the same block */
     e->facts = NULL;
     e->ids = NULL;
     e->cap = e->ids_cap = 0;
@@ -288,9 +377,13 @@ static int cps_make_room(dn__state *st, dn__entity *e, int64_t cut)
         free(e->cps);
         e->cps = nt;
     } else {
-        dn__cp_entry *nt = realloc(e->cps, ncap * sizeof(*nt));
+        /* malloc, copy, free rather than realloc: see block_resize */
+        dn__cp_entry *nt = malloc(ncap * sizeof(*nt));
         if (!nt)
             return DN_ENOMEM;
+        if (e->cp_count)
+            memcpy(nt, e->cps, e->cp_count * sizeof(*nt));
+        free(e->cps);
         e->cps = nt;
     }
     st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(dn__cp_entry);
@@ -353,9 +446,13 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     /* 1. windows move to ts; facts beyond the retention leave. */
     advance_accs(st, e, ts);
     int64_t keep_cut = cutoff_of(ts, plan->retention_ms);
-    while (e->first != e->end && dn__fact_at(st, e, e->first)->ts <= keep_cut)
+    bool has_dropped = false;
+    while (e->first != e->end && dn__fact_at(st, e, e->first)->ts <= keep_cut) {
         drop_oldest(st, e);
-    dn__state_hits_prune(st, e, ts);
+        has_dropped = true;
+    }
+    if (e->hit_count && e->hits[0].ts <= keep_cut) /* the hits share the retention */
+        dn__state_hits_prune(st, e, ts);
 
     /* 2. the snapshot before this fact. */
     memset(pre, 0, sizeof(*pre));
@@ -388,10 +485,11 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     while (e->end - e->first >= st->cfg.max_facts_per_entity) {
         drop_oldest(st, e);
         st->stats.dropped_facts++;
+        has_dropped = true;
     }
-    if ((rc = facts_room(st, e)) != 0)
-        goto fail;
     uint32_t id_len = in->event_id.len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : in->event_id.len;
+    if ((rc = facts_room(st, e, id_len)) != 0)
+        goto fail;
     uint32_t id_off;
     if ((rc = ids_room(st, e, id_len, &id_off)) != 0)
         goto fail;
@@ -405,23 +503,41 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
     f->id_len = (uint8_t)id_len;
     f->flags = (uint8_t)((unsigned)in->dir & 3u) | (in->has_amount ? DN__FACT_HAS_AMOUNT : 0u);
     f->country = in->country;
-    if (id_len)
-        memcpy(e->ids + (id_off - e->ids_base), in->event_id.ptr, id_len);
+    char *id_at = id_len ? e->ids + (id_off - e->ids_base) : NULL;
+    if (id_len >= 8 && id_len <= 16) { /* the usual ids: two overlapping words, no call */
+        uint64_t w0, w1;
+        memcpy(&w0, in->event_id.ptr, 8);
+        memcpy(&w1, in->event_id.ptr + id_len - 8, 8);
+        memcpy(id_at, &w0, 8);
+        memcpy(id_at + id_len - 8, &w1, 8);
+    } else if (id_len) {
+        memcpy(id_at, in->event_id.ptr, id_len);
+    }
     const uint64_t cols[DN__COL_COUNT_] = {in->filter_bits, in->device_h, in->ip_h, in->channel_h,
                                            in->ip_country};
-    for (int c = 0; c < DN__COL_COUNT_; c++)
-        if (k->col_off[c] >= 0)
-            memcpy((unsigned char *)f + k->col_off[c], &cols[c], sizeof(uint64_t));
-    for (uint32_t i = 0; i < k->acc_count; i++)
-        if (e->accs[i].tail == e->end)
-            e->accs[i].tail_ts = ts; /* an empty window starts at this fact */
+    for (uint32_t i = 0; i < k->col_n; i++)
+        memcpy((unsigned char *)f + k->col_off[k->col_which[i]], &cols[k->col_which[i]],
+               sizeof(uint64_t));
+    if (has_dropped) {
+        /* a window emptied by a drop starts at this fact (advance_accs saw to the others) */
+        dn__win *win = dn__entity_wins(e);
+        for (uint32_t g = 0; g < k->win_count; g++)
+            if (win[g].tail == e->end)
+                win[g].tail_ts = ts;
+    }
     e->end++;
     st->stats.facts++;
-    for (uint32_t i = 0; i < k->acc_count; i++) {
-        if (acc_match(&k->accs[i], st, e, f)) {
-            e->accs[i].count++;
-            e->accs[i].sum += f->amount;
-        }
+    if (k->acc_shift) {
+        /* the fact's accumulator set goes above its filter bits (see dn__kind_layout) */
+        unsigned char *col = (unsigned char *)f + k->col_off[DN__COL_FILTER];
+        uint64_t fb = in->filter_bits & ((1ull << k->acc_shift) - 1);
+        memcpy(col, &fb, sizeof(fb));
+        uint64_t m = fact_accs1(k, f);
+        fb |= m << k->acc_shift;
+        memcpy(col, &fb, sizeof(fb));
+        accs_apply(e->accs, m, f->amount, 1);
+    } else if (k->acc_count) {
+        accs_take(st, e, f, k->win_count, 1);
     }
     if ((e->dsets || e->end - e->first > DN__DSET_MIN_FACTS) && k->has_distinct &&
         (rc = dsets_observe(st, e, ts)) != 0)
@@ -453,47 +569,50 @@ static uint32_t lower_bound(const dn__state *st, const dn__entity *e, int64_t cu
     return e->first + lo;
 }
 
-static uint64_t field_value(const dn__state *st, const dn__entity *e, const dn__fact_core *f,
-                            dn__fact_field field)
+static inline const dn__slot_info *slot_info_of(const dn__state *st, const dn__entity *e,
+                                                const dn__agg_spec *a)
 {
-    switch (field) {
-    case DN__FIELD_COUNTERPARTY:
-    case DN__FIELD_ACCOUNT:
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    return &k->slot_info[a - k->plan->aggs];
+}
+
+/* The value of distinct slot a's field in fact f (0 when absent). */
+static inline uint64_t field_value(const dn__state *st, const dn__entity *e, const dn__fact_core *f,
+                                   const dn__agg_spec *a)
+{
+    const dn__slot_info *si = slot_info_of(st, e, a);
+    uint64_t v = 0;
+    switch (si->value) {
+    case 1:
         return f->cp_h;
-    case DN__FIELD_DEVICE:
-        return dn__fact_col(st, e, f, DN__COL_DEVICE);
-    case DN__FIELD_IP:
-        return dn__fact_col(st, e, f, DN__COL_IP);
-    case DN__FIELD_IP_COUNTRY:
-        return dn__fact_col(st, e, f, DN__COL_IPC);
-    case DN__FIELD_COUNTRY:
+    case 2:
         return f->country;
-    case DN__FIELD_CHANNEL:
-        return dn__fact_col(st, e, f, DN__COL_CHANNEL);
+    case 3:
+        __builtin_memcpy(&v, (const unsigned char *)f + si->value_off, sizeof(v));
+        return v;
     default:
         return 0;
     }
 }
 
-static bool kind_needs_amount(dn__agg_kind kind)
+/* Does fact f count toward slot a (window aside)? dir matches, the where-filter held, the fact
+ * has an amount when the slot reads one, its counterparty is cp_h for pair slots, and its value
+ * is present for distinct ones (see the file comment). */
+static inline bool slot_match(const dn__state *st, const dn__entity *e, const dn__agg_spec *a,
+                              const dn__fact_core *f, uint64_t cp_h)
 {
-    return kind == DN__AGG_SUM || kind == DN__AGG_AVG || kind == DN__AGG_MAX ||
-           kind == DN__AGG_MIN || kind == DN__AGG_PAIR_SUM || kind == DN__AGG_PAIR_MAX;
-}
-
-/* Does fact f count toward slot a (window aside)? */
-static bool slot_match(const dn__state *st, const dn__entity *e, const dn__agg_spec *a,
-                       const dn__fact_core *f, uint64_t cp_h)
-{
-    if (!(f->flags & 3u & (unsigned)a->dir))
+    const dn__slot_info *si = slot_info_of(st, e, a);
+    if (!((si->flags_ok >> (f->flags & 7u)) & 1u))
         return false;
-    if (a->filter >= 0 && !((fact_filter_bits(st, e, f) >> a->filter) & 1u))
+    if (si->filter_off >= 0) {
+        uint64_t fb;
+        __builtin_memcpy(&fb, (const unsigned char *)f + si->filter_off, sizeof(fb));
+        if (!((fb >> si->filter) & 1u))
+            return false;
+    }
+    if (si->is_pair && (cp_h == 0 || f->cp_h != cp_h))
         return false;
-    if (kind_needs_amount(a->kind) && !(f->flags & DN__FACT_HAS_AMOUNT))
-        return false;
-    if (a->kind >= DN__AGG_PAIR_COUNT && (cp_h == 0 || f->cp_h != cp_h))
-        return false;
-    if (a->kind == DN__AGG_DISTINCT && field_value(st, e, f, a->field) == 0)
+    if (si->is_distinct && field_value(st, e, f, a) == 0)
         return false;
     return true;
 }
@@ -512,7 +631,7 @@ static uint32_t distinct_count(const dn__state *st, const dn__entity *e, const d
         const dn__fact_core *f = dn__fact_at(st, e, i);
         if (!slot_match(st, e, a, f, 0))
             continue;
-        uint64_t v = field_value(st, e, f, a->field);
+        uint64_t v = field_value(st, e, f, a);
         uint32_t j = cp_slot(v, cap);
         while (set[j] != 0 && set[j] != v)
             j = (j + 1) & (cap - 1);
@@ -594,14 +713,16 @@ static void dset_remove(dn__dset *d, uint64_t v)
 
 static void dsets_drop_first(dn__state *st, dn__entity *e)
 {
-    const dn__state_plan *plan = st->kinds[e->kind].plan;
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    const dn__state_plan *plan = k->plan;
     const dn__fact_core *f = dn__fact_at(st, e, e->first);
-    for (uint32_t s = 0; s < plan->agg_count; s++) {
+    for (uint32_t j = 0; j < k->dist_count; j++) {
+        uint32_t s = k->dist_slots[j];
         dn__dset *d = &e->dsets[s];
         if (!d->tab || d->tail != e->first)
             continue;
         if (slot_match(st, e, &plan->aggs[s], f, 0))
-            dset_remove(d, field_value(st, e, f, plan->aggs[s].field));
+            dset_remove(d, field_value(st, e, f, &plan->aggs[s]));
         d->tail++;
     }
 }
@@ -619,10 +740,10 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
             return DN_ENOMEM;
         st->stats.bytes += plan->agg_count * sizeof(*e->dsets);
     }
-    for (uint32_t s = 0; s < plan->agg_count; s++) {
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    for (uint32_t j = 0; j < k->dist_count; j++) {
+        uint32_t s = k->dist_slots[j];
         const dn__agg_spec *a = &plan->aggs[s];
-        if (a->kind != DN__AGG_DISTINCT)
-            continue;
         dn__dset *d = &e->dsets[s];
         int64_t cut = cutoff_of(now, a->window_ms);
         uint32_t from = e->end - 1; /* the new fact */
@@ -634,13 +755,12 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
         while (d->tail != e->end && dn__fact_at(st, e, d->tail)->ts <= cut) {
             const dn__fact_core *f = dn__fact_at(st, e, d->tail);
             if (slot_match(st, e, a, f, 0))
-                dset_remove(d, field_value(st, e, f, a->field));
+                dset_remove(d, field_value(st, e, f, a));
             d->tail++;
         }
         for (uint32_t i = from; i != e->end; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
-            if (slot_match(st, e, a, f, 0) &&
-                (rc = dset_add(st, d, field_value(st, e, f, a->field))) != 0)
+            if (slot_match(st, e, a, f, 0) && (rc = dset_add(st, d, field_value(st, e, f, a))) != 0)
                 return rc;
         }
     }
@@ -649,8 +769,10 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
 
 void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h)
 {
-    const dn__state_plan *plan = st->kinds[e->kind].plan;
-    for (uint32_t s = 0; s < plan->agg_count; s++) {
+    const dn__kind_layout *k = &st->kinds[e->kind];
+    const dn__state_plan *plan = k->plan;
+    for (uint32_t j = 0; j < k->dist_count; j++) {
+        uint32_t s = k->dist_slots[j];
         const dn__dset *d = &e->dsets[s]; /* brings the array in on the first slot */
         dn__fact_field f = plan->aggs[s].field;
         if (d->tab && cp_h && (f == DN__FIELD_COUNTERPARTY || f == DN__FIELD_ACCOUNT))
@@ -684,9 +806,10 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
     int32_t ai = k->slot_acc[slot];
     if (ai >= 0) {
         const dn__acc *acc = &e->accs[ai];
+        const dn__win *win = &dn__entity_wins(e)[k->acc_win[ai]];
         const dn__acc_spec *as = &k->accs[ai];
         int64_t count = acc->count, sum = acc->sum;
-        for (uint32_t i = acc->tail; i != e->end && acc->tail_ts <= cut; i++) {
+        for (uint32_t i = win->tail; i != e->end && win->tail_ts <= cut; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
             if (f->ts > cut)
                 break;
@@ -775,7 +898,9 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
     uint64_t *seen = st->scratch;
     uint32_t seen_cap = 16;
     if (a->kind == DN__AGG_DISTINCT) {
-        while (seen_cap < 2 * (e->end - from))
+        /* at most cap - n values go in (each one adds an id): size for those, not the window */
+        uint32_t most = e->end - from < cap - n ? e->end - from : cap - n;
+        while (seen_cap < 2 * most)
             seen_cap *= 2;
         memset(seen, 0, seen_cap * sizeof(*seen));
     }
@@ -784,7 +909,7 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
         if (i - 1 == best || !slot_match(st, e, a, f, cp_h))
             continue;
         if (a->kind == DN__AGG_DISTINCT) {
-            uint64_t v = field_value(st, e, f, a->field);
+            uint64_t v = field_value(st, e, f, a);
             uint32_t j = cp_slot(v, seen_cap);
             while (seen[j] != 0 && seen[j] != v)
                 j = (j + 1) & (seen_cap - 1);

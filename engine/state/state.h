@@ -234,6 +234,10 @@ uint32_t dn__state_hit_list(const dn__state *st, const dn__entity *e, const uint
  * t < plan.typology_count unless memory ran out. */
 dn__typology_state *dn__state_typology(dn__state *st, dn__entity *e, uint32_t t);
 
+/* Whether any entity kind keeps fact field `field` as a column (so the caller needs to fill it
+ * in dn__fact_in): only DN__FIELD_DEVICE, _IP, _CHANNEL and _IP_COUNTRY are ever optional. */
+bool dn__state_keeps_field(const dn__state *st, dn__fact_field field);
+
 /* Counters for reports and metrics. */
 void dn__state_stats(const dn__state *st, dn_state_stats *out);
 

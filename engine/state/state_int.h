@@ -11,13 +11,16 @@
  *     a touch writes nothing outside the entity it touches;
  *   - per entity kind a fact layout (kind_layout) derived from the plan: the 32-byte core every
  *     fact has, plus an 8-byte word for each optional column the plan reads (where-filter bits,
- *     device, ip, channel, ip_country hashes), so state holds only what the rules read;
+ *     device, ip, channel, ip_country hashes), so state holds only what the rules read; the
+ *     filter word's spare high bits carry the fact's accumulator set when it fits (acc_shift);
  *   - per entity kind the accumulators: the unique (dir, filter, window, amount-only) tuples of
  *     the plan's count/sum/avg slots; slots map onto them, so count(in, 24h) and sum(in, 24h)
- *     share one running (tail, count, sum);
+ *     share one running (count, sum); the accumulators of one window length form a group
+ *     that shares one running window start (dn__win: tail, tail_ts);
  *   - scratch for distinct() (an open-addressing set cleared per query) owned by the state.
  *
- * One entity (dn__entity) is a single malloc block: header, accumulators, then the id bytes.
+ * One entity (dn__entity) is a single malloc block: header, accumulators, window starts, then
+ * the id bytes.
  * Beside it, allocated lazily:
  *   facts  the facts, oldest first, in an array addressed by ABSOLUTE uint32 indices [first, end):
  *          array position = abs - base (differences are taken modulo 2^32). When the array's end
@@ -25,7 +28,9 @@
  *          least an eighth of it, else it grows by half (realloc: positions stay). Capacities are
  *          not powers of two, so an account of 10 facts holds 13 slots, not 16;
  *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
- *          absolute offsets [ids_head, ids_tail) with ids_base at position 0;
+ *          absolute offsets [ids_head, ids_tail) with ids_base at position 0. It is the tail
+ *          of the facts' block (ids = facts + cap * stride; NULL while ids_cap is 0), sized
+ *          with the facts for ids of their mean length, so one realloc usually serves both;
  *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
  *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
  *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so
@@ -35,10 +40,9 @@
  * Invariants:
  *   - facts are in non-decreasing ts order (a late fact takes the entity's newest ts);
  *   - base <= first <= end <= base + cap (modulo 2^32);
- *   - every accumulator's tail is in [first, end] and its count/sum are exactly those of the
- *     matching facts in [tail, end); facts before tail are out of its window as of newest_ts;
- *     accumulators of one window (a group, adjacent in accs) always share tail and tail_ts, so
- *     observe() walks each window's leaving facts once for the whole group;
+ *   - every window group's tail is in [first, end] and each of its accumulators' count/sum are
+ *     exactly those of the matching facts in [tail, end); facts before tail are out of the
+ *     window as of newest_ts; observe() walks each window's leaving facts once for the group;
  *   - the ids of facts [first, end) lie in order in [ids_head, ids_tail): ids_head is the
  *     oldest fact's id_off, ids_base <= ids_head <= ids_tail <= ids_base + ids_cap.
  *
@@ -77,22 +81,66 @@ typedef struct dn__acc_spec {
 } dn__acc_spec;
 
 typedef struct dn__acc {
-    uint32_t tail; /* absolute index of the oldest fact still in the window */
-    uint32_t count;
     int64_t sum;
-    int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
-                        known without touching the facts (a cache miss per slot otherwise) */
+    uint32_t count;
 } dn__acc;
+
+/* The running window of one window length, shared by the accumulators of that window (a group,
+ * adjacent in accs): they always start at the same fact. */
+typedef struct dn__win {
+    uint32_t tail;   /* absolute index of the oldest fact still in the window */
+    int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
+                        known without touching the facts (a cache miss per window otherwise) */
+} dn__win;
+
+typedef struct dn__win_spec {
+    uint32_t first, end; /* its accumulators: accs[first..end) */
+    int64_t window_ms;
+} dn__win_spec;
+
+/* What a scanned slot reads, worked out from its dn__agg_spec once (see slot_match, facts.c). */
+typedef struct dn__slot_info {
+    uint8_t flags_ok; /* bit (fact flags & 7) set: dir and has_amount let the fact in */
+    bool is_pair;     /* only facts with the current event's counterparty */
+    bool is_distinct; /* only facts whose value is not 0 */
+    uint8_t value;    /* where the value is: 0 none (0), 1 cp_h, 2 country, 3 the column */
+    int16_t value_off;
+    int16_t filter_off; /* -1: no where-filter */
+    uint32_t filter;
+} dn__slot_info;
 
 typedef struct dn__kind_layout {
     const dn__state_plan *plan;
     uint32_t stride;                 /* bytes per fact */
     int16_t col_off[DN__COL_COUNT_]; /* byte offset of each optional column, -1 when absent */
+    uint8_t col_n;                   /* the columns present, in order: */
+    uint8_t col_which[DN__COL_COUNT_];
+    uint32_t ent_bytes; /* an entity's block without its id: header, accumulators, windows */
     dn__acc_spec *accs; /* ordered by window: accumulators of one window are adjacent */
     uint32_t acc_count;
-    uint32_t *grp_end; /* per accumulator: one past the last of its window's group */
-    int32_t *slot_acc; /* per plan slot: its accumulator, -1 for scanned slots */
-    bool has_distinct; /* the plan has a distinct() slot */
+    dn__win_spec *wins; /* the window groups, in accs order */
+    uint32_t win_count;
+    uint32_t *acc_win; /* per accumulator: its window group */
+    /* Which accumulators a fact feeds, as bit sets of acc_words 64-bit words (bit i: accs[i]):
+     * acc_dir[flags & 7] & (acc_nofilt | the accumulators reading a filter bit the fact has),
+     * the latter looked up a byte of filter bits at a time: acc_fbyte[j][b] is the set of those
+     * reading a bit set in byte value b at byte position acc_fpos[j]. A fact's set costs a few
+     * loads, and each accumulator test becomes a bit test. */
+    uint32_t acc_words;
+    uint32_t acc_shift;   /* > 0: a fact keeps its accumulator set in its filter word, from this bit
+                             up (the plan's filter_count; when one word holds both and no slot
+                             reads a filter bit beyond filter_count), for the windows it leaves */
+    uint32_t acc_fbytes;  /* filter-bit bytes some accumulator reads (<= 8) */
+    uint8_t acc_fpos[8];  /* their byte positions in the filter word */
+    uint64_t *acc_dir;    /* [8][acc_words] by fact flags (dir, has_amount) */
+    uint64_t *acc_nofilt; /* [acc_words] accumulators without a filter */
+    uint64_t *acc_fbyte;  /* [acc_fbytes][256][acc_words] */
+    uint64_t *win_bits;   /* [win_count][acc_words]: the accumulators of each window group */
+    uint32_t *dist_slots; /* the plan's distinct() slots, dist_count of them */
+    uint32_t dist_count;
+    int32_t *slot_acc;        /* per plan slot: its accumulator, -1 for scanned slots */
+    dn__slot_info *slot_info; /* per plan slot */
+    bool has_distinct;        /* the plan has a distinct() slot */
 } dn__kind_layout;
 
 typedef struct dn__cp_entry {
@@ -152,12 +200,18 @@ struct dn__entity {
     uint32_t hit_skip;
     uint16_t hit_seq_count;
     uint16_t id_len;
-    uint16_t acc_n; /* the kind's accumulator count (the id follows them) */
+    uint16_t acc_n; /* the kind's accumulator count */
+    uint16_t win_n; /* the kind's window group count */
     uint8_t kind;
     bool has_opened;
     bool has_facts_ever;
-    dn__acc accs[]; /* layout.acc_count of them, then id_len bytes of id */
+    dn__acc accs[]; /* acc_n of them, then win_n dn__win (dn__entity_wins), then id_len bytes */
 };
+
+static inline dn__win *dn__entity_wins(const dn__entity *e)
+{
+    return (dn__win *)(e->accs + e->acc_n);
+}
 
 typedef struct dn__slot {
     uint64_t h;
@@ -176,6 +230,7 @@ struct dn__state {
     uint64_t event_seq;
     uint64_t *scratch; /* distinct() set */
     uint32_t scratch_cap;
+    uint64_t *acc_mask; /* observe(): one fact's accumulator set, the most acc_words of a kind */
     dn_state_stats stats;
 };
 
@@ -203,7 +258,7 @@ static inline const char *dn__fact_id(const dn__entity *e, const dn__fact_core *
 static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entity *e)
 {
     (void)st;
-    return (const char *)(e->accs + e->acc_n);
+    return (const char *)(dn__entity_wins(e) + e->win_n);
 }
 
 /* hits.c */

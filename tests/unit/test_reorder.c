@@ -30,7 +30,7 @@ static void offer(dn__reorder *r, int64_t ts, const char *id, char *out)
 {
     dn_event ev = mk(ts, id);
     dn__reorder_verdict v;
-    assert_int_equal(dn__reorder_push(r, &ev, ts * 10, &v), 0);
+    assert_int_equal(dn__reorder_push(r, &ev, ts * 10, NULL, &v), 0);
     if (v == DN__REORDER_LATE) {
         strcat(out, "!");
         strcat(out, id);
@@ -92,7 +92,7 @@ static void test_lateness_zero_never_holds(void **state)
     char out[256] = "";
     dn_event ev = mk(5, "x");
     dn__reorder_verdict v;
-    assert_int_equal(dn__reorder_push(r, &ev, 0, &v), 0);
+    assert_int_equal(dn__reorder_push(r, &ev, 0, NULL, &v), 0);
     assert_int_equal(v, DN__REORDER_NOW);
     offer(r, 5, "y", out);
     offer(r, 7, "z", out);
@@ -120,7 +120,7 @@ static void test_shuffled_stream(void **state)
             snprintf(ids[i], sizeof(ids[i]), "%d", i);
             dn_event ev = mk(ts, ids[i]);
             dn__reorder_verdict v;
-            assert_int_equal(dn__reorder_push(r, &ev, 0, &v), 0);
+            assert_int_equal(dn__reorder_push(r, &ev, 0, NULL, &v), 0);
             assert_int_not_equal(v, DN__REORDER_LATE);
             if (v == DN__REORDER_NOW) {
                 assert_true(ts >= last);

@@ -351,6 +351,44 @@ static void thread_jumps(dn__program *p)
     }
 }
 
+static bool pushes_condition(uint8_t op)
+{
+    return op == OP_CMP || op == OP_CMPFC || op == OP_TYPEIS || op == OP_INF || op == OP_IN ||
+           op == OP_MATCH || op == OP_TEST || op == OP_NOT;
+}
+
+/* A condition followed by a JF that returns (and that no jump lands on) becomes one instruction
+ * with DN__RETF set in a: false returns false at once, true goes on without a value on the
+ * stack, exactly what the JF did with it. The JFs go and the jump targets move up. */
+static void fuse_return_false(gen *g, dn__program *p)
+{
+    uint32_t *map = dn__arena_alloc(g->c->a, (p->len + 1) * sizeof(*map));
+    bool *is_target = dn__arena_alloc(g->c->a, (p->len + 1) * sizeof(*is_target));
+    if (!map || !is_target)
+        return; /* unfused is correct too */
+    memset(is_target, 0, (p->len + 1) * sizeof(*is_target));
+    for (uint32_t i = 0; i < p->len; i++)
+        if ((p->code[i].op == OP_JF || p->code[i].op == OP_JT) && p->code[i].b <= p->len)
+            is_target[p->code[i].b] = true;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->len; i++) {
+        dn__insn *in = &p->code[i];
+        map[i] = n;
+        bool is_fused = in->op == OP_JF && in->a == 1 && i > 0 && !is_target[i] &&
+                        pushes_condition(p->code[i - 1].op) && !(p->code[i - 1].a & DN__RETF);
+        if (is_fused) {
+            p->code[n - 1].a |= DN__RETF;
+            continue;
+        }
+        p->code[n++] = *in;
+    }
+    map[p->len] = n;
+    for (uint32_t i = 0; i < n; i++)
+        if (p->code[i].op == OP_JF || p->code[i].op == OP_JT)
+            p->code[i].b = map[p->code[i].b];
+    p->len = n;
+}
+
 int dn__lang_codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *out)
 {
     memset(out, 0, sizeof(*out));
@@ -359,6 +397,8 @@ int dn__lang_codegen(dn__compiler *c, dn__expr *e, bool witness, dn__program *ou
     emit(&g, OP_RET, 0, 0, 0, 0);
     if (!c->err)
         thread_jumps(out);
+    if (!c->err)
+        fuse_return_false(&g, out);
     out->src_text = span_text(&g, &e->sp);
     return c->err;
 }

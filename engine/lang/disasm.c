@@ -40,8 +40,14 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
     char val[256];
     for (uint32_t pc = 0; pc < p->len; pc++) {
         const dn__insn *in = &p->code[pc];
-        fprintf(out, "  %04u  %-10s", pc, dn__lang_opcode_names[in->op]);
+        const char *name = dn__lang_opcode_names[in->op];
+        fprintf(out, "  %04u  %-10s%s", pc, name, strlen(name) >= 10 ? " " : "");
         const dn__site *site = p->site_count && in->c < p->site_count ? &p->sites[in->c] : NULL;
+        bool is_cond = in->op == OP_CMP || in->op == OP_CMPFC || in->op == OP_TYPEIS ||
+                       in->op == OP_INF || in->op == OP_IN || in->op == OP_MATCH ||
+                       in->op == OP_TEST || in->op == OP_NOT;
+        bool is_retf = is_cond && (in->a & DN__RETF);
+        unsigned a = is_retf ? in->a & ~DN__RETF : in->a;
         switch ((dn__opcode)in->op) {
         case OP_CONST:
             dn__lang_value_format(rs, &p->consts[in->b], val, sizeof(val));
@@ -77,27 +83,26 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
             fprintf(out, "a=%-8u ; %s()", in->a, dn__lang_fn_names[in->a]);
             break;
         case OP_CMP:
-            fprintf(out, "op=%-7s ; %s %s", dn__lang_op_text(in->a), site ? site->left_text : "",
-                    dn__lang_op_text(in->a));
+            fprintf(out, "op=%-7s ; %s %s", dn__lang_op_text(a), site ? site->left_text : "",
+                    dn__lang_op_text(a));
             break;
         case OP_CMPFC:
             dn__lang_value_format(rs, &p->consts[in->b >> 8], val, sizeof(val));
-            fprintf(out, "op=%-7s ; %s %s %s", dn__lang_op_text(in->a),
-                    dn__lang_field_names[in->b & 255], dn__lang_op_text(in->a), val);
+            fprintf(out, "op=%-7s ; %s %s %s", dn__lang_op_text(a),
+                    dn__lang_field_names[in->b & 255], dn__lang_op_text(a), val);
             break;
         case OP_TYPEIS:
             dn__lang_value_format(rs, &p->consts[in->b >> 8], val, sizeof(val));
-            fprintf(out, "op=%-7s ; type %s %s", dn__lang_op_text(in->a), dn__lang_op_text(in->a),
-                    val);
+            fprintf(out, "op=%-7s ; type %s %s", dn__lang_op_text(a), dn__lang_op_text(a), val);
             break;
         case OP_IN:
         case OP_INF:
             fprintf(out, "set=%-6u ; %s %s %s", in->b & 0xffffffu, site ? site->left_text : "",
-                    in->a ? "not in" : "in", rs->sets[in->b & 0xffffffu].src_text);
+                    a ? "not in" : "in", rs->sets[in->b & 0xffffffu].src_text);
             break;
         case OP_MATCH:
-            fprintf(out, "re=%-7u ; %s %s %s%s", in->b, site ? site->left_text : "",
-                    in->a ? "!~" : "~", rs->regexes[in->b].src_text,
+            fprintf(out, "re=%-7u ; %s %s %s%s", in->b, site ? site->left_text : "", a ? "!~" : "~",
+                    rs->regexes[in->b].src_text,
                     rs->regexes[in->b].is_prefiltered ? " (prefiltered)" : "");
             break;
         case OP_TEST:
@@ -114,6 +119,8 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
         default:
             break;
         }
+        if (is_retf)
+            fputs(" (false: return)", out);
         fputc('\n', out);
     }
 }

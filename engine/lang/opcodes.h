@@ -55,6 +55,11 @@
     X(RESET, "a=reg", "drop witnesses recorded since MARK a")                                      \
     X(RET, "", "stop: the top of the stack is the result")
 
+/* In a of CMP, CMPFC, TYPEIS, INF, IN, MATCH, TEST, NOT: instead of leaving the bool on the stack,
+ * return false when it is false and go on (nothing pushed) when true: the condition and a JF that
+ * returns, in one instruction (codegen.c). The rest of a is the operand it always was. */
+#define DN__RETF 0x80u
+
 typedef enum dn__opcode {
 #define DN__OPCODE_ENUM(name, operands, doc) OP_##name,
     DN__OPCODE_MAP(DN__OPCODE_ENUM)

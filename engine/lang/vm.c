@@ -634,6 +634,25 @@ static bool truthy(const dn__value *v)
     return !v->is_missing && v->type == T_BOOL && v->v.b;
 }
 
+/* The end of a condition instruction: its bool goes on the stack (PUSH) or replaces the top
+ * (REPLACE_TOP); with DN__RETF in a, false returns false and true leaves nothing. */
+#define PUSH(res)                                                                                  \
+    do {                                                                                           \
+        if (!(in->a & DN__RETF))                                                                   \
+            *sp++ = (dn__value){.type = T_BOOL, .v.b = (res)};                                     \
+        else if (!(res))                                                                           \
+            return false;                                                                          \
+    } while (0)
+#define REPLACE_TOP(res)                                                                           \
+    do {                                                                                           \
+        if (!(in->a & DN__RETF))                                                                   \
+            sp[-1] = (dn__value){.type = T_BOOL, .v.b = (res)};                                    \
+        else if (!(res))                                                                           \
+            return false;                                                                          \
+        else                                                                                       \
+            sp--;                                                                                  \
+    } while (0)
+
 /* Runs one program; returns its boolean result. */
 static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, const dn__program *p,
                                                       const run_ctx *x)
@@ -735,33 +754,33 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
         }
         case OP_CMP: {
             sp--;
-            bool res = cmp_values(in->a, sp - 1, sp);
+            bool res = cmp_values(in->a & ~DN__RETF, sp - 1, sp);
             if (res)
                 witness_add(sc, x, in->c, sp - 1, sp);
-            sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            REPLACE_TOP(res);
             break;
         }
         case OP_CMPFC: {
             dn__value l;
             const dn__value *r = &p->consts[in->b >> 8];
             field_value(sc, x->role, in->b & 255, &l);
-            bool res = cmp_values(in->a, &l, r);
+            bool res = cmp_values(in->a & ~DN__RETF, &l, r);
             if (res)
                 witness_add(sc, x, in->c, &l, r);
-            *sp++ = (dn__value){.type = T_BOOL, .v.b = res};
+            PUSH(res);
             break;
         }
         case OP_TYPEIS: {
             dn_event_type t = sc->ev->type;
             bool is_valid = (unsigned)t < DN_EV_TYPE_COUNT;
             bool is_eq = t == (dn_event_type)(in->b & 255);
-            bool res = is_valid && (in->a == TK_EQ ? is_eq : !is_eq);
+            bool res = is_valid && ((in->a & ~DN__RETF) == TK_EQ ? is_eq : !is_eq);
             if (res && x->witness) {
                 dn__value l;
                 field_value(sc, x->role, F_TYPE, &l);
                 witness_add(sc, x, in->c, &l, &p->consts[in->b >> 8]);
             }
-            *sp++ = (dn__value){.type = T_BOOL, .v.b = res};
+            PUSH(res);
             break;
         }
         case OP_INF:
@@ -779,11 +798,11 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
                     has = dn__lang_set_has_num(set, l->v.d);
                 bool kind_ok =
                     (l->type == T_STRING && !set->is_num) || (l->type == T_NUMBER && set->is_num);
-                res = kind_ok && (in->a ? !has : has);
+                res = kind_ok && ((in->a & 1) ? !has : has);
             }
             if (res)
                 witness_add(sc, x, in->c, l, NULL);
-            *l = (dn__value){.type = T_BOOL, .v.b = res};
+            REPLACE_TOP(res);
             break;
         }
         case OP_MATCH: {
@@ -791,25 +810,25 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             bool res = false;
             if (!l->is_missing && l->type == T_STRING) {
                 bool m = run_regex(sc, in->b, l);
-                res = in->a ? !m : m;
+                res = (in->a & 1) ? !m : m;
             }
             if (res)
                 witness_add(sc, x, in->c, l, NULL);
-            *l = (dn__value){.type = T_BOOL, .v.b = res};
+            REPLACE_TOP(res);
             break;
         }
         case OP_TEST: {
             bool res = truthy(sp - 1);
             if (res)
                 witness_add(sc, x, in->c, sp - 1, NULL);
-            sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            REPLACE_TOP(res);
             break;
         }
         case OP_NOT: {
             bool res = !truthy(sp - 1);
             if (res)
                 witness_add(sc, x, in->c, NULL, NULL);
-            sp[-1] = (dn__value){.type = T_BOOL, .v.b = res};
+            REPLACE_TOP(res);
             break;
         }
         case OP_JF:

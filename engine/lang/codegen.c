@@ -275,6 +275,13 @@ static void gen_expr(gen *g, dn__expr *e)
                 return;
             }
             gen_expr(g, l);
+            if (r->kind == E_CONST) {
+                /* `expression op constant`: the constant is an operand, not a push */
+                uint32_t k = add_const(g, &r->val);
+                uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), NULL);
+                emit(g, OP_CMPC, (uint8_t)e->op, s, k, 0);
+                return;
+            }
             gen_expr(g, r);
             uint16_t s = add_site(g, e, l, dn__lang_op_text(e->op), NULL);
             emit(g, OP_CMP, (uint8_t)e->op, s, 0, -1);
@@ -353,8 +360,8 @@ static void thread_jumps(dn__program *p)
 
 static bool pushes_condition(uint8_t op)
 {
-    return op == OP_CMP || op == OP_CMPFC || op == OP_TYPEIS || op == OP_INF || op == OP_IN ||
-           op == OP_MATCH || op == OP_TEST || op == OP_NOT;
+    return op == OP_CMP || op == OP_CMPC || op == OP_CMPFC || op == OP_TYPEIS || op == OP_INF ||
+           op == OP_IN || op == OP_MATCH || op == OP_TEST || op == OP_NOT;
 }
 
 /* A condition followed by a JF that returns (and that no jump lands on) becomes one instruction

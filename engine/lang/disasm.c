@@ -43,9 +43,9 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
         const char *name = dn__lang_opcode_names[in->op];
         fprintf(out, "  %04u  %-10s%s", pc, name, strlen(name) >= 10 ? " " : "");
         const dn__site *site = p->site_count && in->c < p->site_count ? &p->sites[in->c] : NULL;
-        bool is_cond = in->op == OP_CMP || in->op == OP_CMPFC || in->op == OP_TYPEIS ||
-                       in->op == OP_INF || in->op == OP_IN || in->op == OP_MATCH ||
-                       in->op == OP_TEST || in->op == OP_NOT;
+        bool is_cond = in->op == OP_CMP || in->op == OP_CMPC || in->op == OP_CMPFC ||
+                       in->op == OP_TYPEIS || in->op == OP_INF || in->op == OP_IN ||
+                       in->op == OP_MATCH || in->op == OP_TEST || in->op == OP_NOT;
         bool is_retf = is_cond && (in->a & DN__RETF);
         unsigned a = is_retf ? in->a & ~DN__RETF : in->a;
         switch ((dn__opcode)in->op) {
@@ -85,6 +85,11 @@ static void print_program(const dn_ruleset *rs, dn__entity_kind kind, const dn__
         case OP_CMP:
             fprintf(out, "op=%-7s ; %s %s", dn__lang_op_text(a), site ? site->left_text : "",
                     dn__lang_op_text(a));
+            break;
+        case OP_CMPC:
+            dn__lang_value_format(rs, &p->consts[in->b], val, sizeof(val));
+            fprintf(out, "op=%-7s ; %s %s %s", dn__lang_op_text(a), site ? site->left_text : "",
+                    dn__lang_op_text(a), val);
             break;
         case OP_CMPFC:
             dn__lang_value_format(rs, &p->consts[in->b >> 8], val, sizeof(val));

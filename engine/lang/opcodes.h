@@ -39,6 +39,7 @@
     X(MUL, "", "pop r, l; push l * r (money*number rounds half away from zero)")                   \
     X(DIV, "", "pop r, l; push l / r (missing when r is 0)")                                       \
     X(CMP, "a=op c=site", "pop r, l; push l op r (== != < <= > >=); false if either is missing")   \
+    X(CMPC, "a=op c=site b=const", "replace top l with l op constant b: CONST, CMP in one")        \
     X(CMPFC, "a=op c=site b=field|const<<8",                                                       \
       "push field (b & 255) op constant (b >> 8): FIELD, CONST, CMP in one instruction")           \
     X(TYPEIS, "a=op c=site b=type|const<<8",                                                       \
@@ -55,9 +56,9 @@
     X(RESET, "a=reg", "drop witnesses recorded since MARK a")                                      \
     X(RET, "", "stop: the top of the stack is the result")
 
-/* In a of CMP, CMPFC, TYPEIS, INF, IN, MATCH, TEST, NOT: instead of leaving the bool on the stack,
- * return false when it is false and go on (nothing pushed) when true: the condition and a JF that
- * returns, in one instruction (codegen.c). The rest of a is the operand it always was. */
+/* In a of CMP, CMPC, CMPFC, TYPEIS, INF, IN, MATCH, TEST, NOT: instead of leaving the bool on the
+ * stack, return false when it is false and go on (nothing pushed) when true: the condition and a JF
+ * that returns, in one instruction (codegen.c). The rest of a is the operand it always was. */
 #define DN__RETF 0x80u
 
 typedef enum dn__opcode {

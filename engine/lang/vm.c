@@ -760,6 +760,14 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             REPLACE_TOP(res);
             break;
         }
+        case OP_CMPC: {
+            const dn__value *r = &p->consts[in->b];
+            bool res = cmp_values(in->a & ~DN__RETF, sp - 1, r);
+            if (res)
+                witness_add(sc, x, in->c, sp - 1, r);
+            REPLACE_TOP(res);
+            break;
+        }
         case OP_CMPFC: {
             dn__value l;
             const dn__value *r = &p->consts[in->b >> 8];

@@ -660,7 +660,6 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
     dn__value *sp = sc->stack; /* next free slot */
     const dn__insn *code = p->code;
     uint32_t pc = 0;
-    int64_t now = sc->ev->ts_ms;
     for (;;) {
         const dn__insn *in = &code[pc++];
         switch ((dn__opcode)in->op) {
@@ -675,7 +674,7 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             break;
         case OP_AGG: {
             dn__agg_value av = {0};
-            dn__state_agg(x->st, x->e, in->b, now, x->cp_h, &av);
+            dn__state_agg(x->st, x->e, in->b, sc->ev->ts_ms, x->cp_h, &av);
             memset(sp, 0, sizeof(*sp));
             sp->type = in->a;
             if (in->a == T_NUMBER)
@@ -701,9 +700,9 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             bool is_own = x->role == DN__ROLE_SRC && cu->has_opened;
             *sp = (dn__value){.type = T_DURATION, .is_missing = !x->pre && !is_own};
             if (is_own)
-                sp->v.i = now - cu->opened_ms;
+                sp->v.i = sc->ev->ts_ms - cu->opened_ms;
             else if (x->pre)
-                sp->v.i = now - x->pre->opened_ms;
+                sp->v.i = sc->ev->ts_ms - x->pre->opened_ms;
             sp++;
             break;
         }
@@ -716,7 +715,7 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
         case OP_SINCE_LAST: {
             *sp = (dn__value){.type = T_DURATION, .is_missing = true};
             if (x->pre && x->pre->last_ms[in->a & 3] != INT64_MIN) {
-                sp->v.i = now - x->pre->last_ms[in->a & 3];
+                sp->v.i = sc->ev->ts_ms - x->pre->last_ms[in->a & 3];
                 sp->is_missing = false;
             }
             sp++;
@@ -724,11 +723,11 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
         }
         case OP_HITS:
             *sp = (dn__value){.type = T_NUMBER};
-            sp->v.d = dn__state_hits(x->st, x->e, in->b, p->consts[in->c].v.i, now);
+            sp->v.d = dn__state_hits(x->st, x->e, in->b, p->consts[in->c].v.i, sc->ev->ts_ms);
             sp++;
             break;
         case OP_NOW:
-            *sp++ = (dn__value){.type = T_TIME, .v.i = now};
+            *sp++ = (dn__value){.type = T_TIME, .v.i = sc->ev->ts_ms};
             break;
         case OP_CALL:
             builtin(sc, in->a, sp - 1);

@@ -100,12 +100,21 @@ static inline dn_str str_copy(dn_str s, char **cursor)
     return (dn_str){p, s.len};
 }
 
+/* One field a line: packed, clang-format does not settle on one layout for this list. */
 #define EVENT_STR_FIELDS(X)                                                                        \
     X(id)                                                                                          \
     X(src)                                                                                         \
     X(dst)                                                                                         \
-    X(src_name) X(dst_name) X(src_bank) X(dst_bank) X(reference) X(purpose) X(channel) X(device)   \
-        X(ip) X(customer.segment)
+    X(src_name)                                                                                    \
+    X(dst_name)                                                                                    \
+    X(src_bank)                                                                                    \
+    X(dst_bank)                                                                                    \
+    X(reference)                                                                                   \
+    X(purpose)                                                                                     \
+    X(channel)                                                                                     \
+    X(device)                                                                                      \
+    X(ip)                                                                                          \
+    X(customer.segment)
 
 size_t dn_event_clone_size(const dn_event *ev)
 {

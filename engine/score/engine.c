@@ -23,7 +23,8 @@
  *
  * Ownership: the engine retains the rule set and owns the state, the lang scratch, the reorder
  * buffer (and the event copies in it) and its buffers. Per-event work allocates only when state
- * grows, an event is held for reordering, or a hit note is kept.
+ * grows, the reorder buffer's pool grows (or holds an event too big for a pool block), or a hit
+ * note is kept.
  */
 #include "dragnet/engine.h"
 
@@ -298,7 +299,7 @@ static int release(dn_engine *e, bool drain)
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
         int r = score_event(e, it.ev, it.amount_base_minor, &it.hs);
-        dn_event_free(it.ev);
+        dn__reorder_done(e->ro, it.ev);
         if (r && !rc)
             rc = r;
     }

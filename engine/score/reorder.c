@@ -5,13 +5,67 @@
  * Invariants: every held event has ts >= the watermark at its arrival; the heap is a binary
  * min-heap on (ts, seq) where seq is the arrival number among all pushes, so ties of ts go out
  * in arrival order and the output order is a pure function of the input order. max_ts only
- * grows. The buffer owns held copies; pop hands ownership to the caller.
+ * grows. The buffer owns held copies; pop lends a copy to the caller until dn__reorder_done.
+ *
+ * Memory of the copies: each copy is one dn_event_clone_into block behind a small header. A
+ * copy that fits in BLOCK_SIZE bytes (nearly all: a typical event is 300-500 bytes) takes a
+ * block from a pool of slabs of SLAB_BLOCKS blocks; a bigger one is malloc'd on its own and
+ * freed when done. Done blocks go on a free list and are reused last in, first out, so the
+ * block a new copy lands in is the one just scored and still in cache. The pool grows a slab at
+ * a time when the free list is empty and keeps its slabs until dn__reorder_free: its size is
+ * bounded by the most events ever held at once (plus popped copies not yet done), rounded up
+ * to a slab, like the heap and slot arrays beside it. It gives nothing back when the buffer
+ * empties: a stream that is not late-heavy empties the buffer every few events, and freeing and
+ * re-allocating a slab there would cost what the pool saves; the only drain is at end of input
+ * (dn_engine_flush), just before the engine is freed anyway.
+ *
+ * Under AddressSanitizer, a block on the free list is poisoned (header included) and unpoisoned
+ * when taken, so a use of a copy after dn__reorder_done is still reported, as it was with
+ * malloc/free; a stale pointer into a block that has since been reused is not (as with any
+ * pool).
  */
 #include "score/score.h"
 
 #include "dragnet/error.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DN_REORDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DN_REORDER_ASAN 1
+#endif
+#endif
+#ifdef DN_REORDER_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define BLOCK_SIZE  1024 /* header + copy */
+#define SLAB_BLOCKS 64   /* 64 KiB a slab */
+
+/* In front of every copy. 16 bytes, so the copy behind it keeps malloc's alignment. */
+typedef struct blk_hdr {
+    struct blk_hdr *next; /* on the free list: the next free block */
+    uint64_t is_big;      /* malloc'd on its own, not in a slab */
+} blk_hdr;
+
+typedef union block {
+    blk_hdr hdr;
+    max_align_t align;
+    unsigned char bytes[BLOCK_SIZE];
+} block;
+
+typedef struct slab {
+    struct slab *next;
+    block blocks[SLAB_BLOCKS];
+} slab;
 
 /* A heap entry: the order key and where the item is. Items stay put in a slot array (a free
  * list of slots beside it), so sifting moves 24 bytes, not whole items. */
@@ -30,6 +84,8 @@ struct dn__reorder {
     dn__reorder_item *items; /* cap slots */
     uint64_t *free_slots;    /* cap - count of them */
     uint64_t count, cap;
+    blk_hdr *free_blocks; /* LIFO; poisoned under ASan */
+    slab *slabs;
 };
 
 int dn__reorder_new(int64_t lateness_ms, dn__reorder **out)
@@ -46,12 +102,62 @@ int dn__reorder_new(int64_t lateness_ms, dn__reorder **out)
     return 0;
 }
 
+/* Takes a block of size bytes (header included) for a copy, or NULL. */
+static blk_hdr *block_take(dn__reorder *r, size_t size)
+{
+    blk_hdr *h;
+    if (size > BLOCK_SIZE) {
+        if (!(h = malloc(size)))
+            return NULL;
+        h->is_big = 1;
+        return h;
+    }
+    if (!r->free_blocks) {
+        slab *s = malloc(sizeof(*s));
+        if (!s)
+            return NULL;
+        s->next = r->slabs;
+        r->slabs = s;
+        for (uint32_t i = SLAB_BLOCKS; i-- > 0;) { /* block 0 on top */
+            blk_hdr *b = &s->blocks[i].hdr;
+            b->next = r->free_blocks;
+            r->free_blocks = b;
+            POISON(b, BLOCK_SIZE);
+        }
+    }
+    h = r->free_blocks;
+    UNPOISON(h, BLOCK_SIZE);
+    r->free_blocks = h->next;
+    h->is_big = 0;
+    return h;
+}
+
+void dn__reorder_done(dn__reorder *r, dn_event *ev)
+{
+    if (!ev)
+        return;
+    blk_hdr *h = (blk_hdr *)ev - 1; /* the copy sits right behind its header */
+    if (h->is_big) {
+        free(h);
+        return;
+    }
+    h->next = r->free_blocks;
+    r->free_blocks = h;
+    POISON(h, BLOCK_SIZE);
+}
+
 void dn__reorder_free(dn__reorder *r)
 {
     if (!r)
         return;
     for (uint64_t i = 0; i < r->count; i++)
-        dn_event_free(r->items[r->heap[i].slot].ev);
+        dn__reorder_done(r, r->items[r->heap[i].slot].ev);
+    while (r->slabs) {
+        slab *s = r->slabs;
+        r->slabs = s->next;
+        UNPOISON(s->blocks, sizeof(s->blocks));
+        free(s);
+    }
     free(r->heap);
     free(r->items);
     free(r->free_slots);
@@ -112,7 +218,6 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
                      const dn__event_hashes *hs, dn__reorder_verdict *verdict)
 {
     int rc = DN_ENOMEM;
-    dn_event *copy = NULL;
     uint64_t seq = r->seq;
     if (r->has_max && ev->ts_ms < watermark_at(r->max_ts, r->lateness_ms)) {
         r->seq++;
@@ -144,8 +249,10 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
             r->free_slots[i - r->cap] = ncap - 1 - (i - r->cap);
         r->cap = ncap;
     }
-    if (dn_event_clone(ev, &copy) != 0)
+    blk_hdr *blk = block_take(r, sizeof(blk_hdr) + dn_event_clone_size(ev));
+    if (!blk)
         goto fail;
+    dn_event *copy = dn_event_clone_into(ev, blk + 1);
     r->seq++;
     r->max_ts = max_ts;
     r->has_max = true;

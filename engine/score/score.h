@@ -18,7 +18,8 @@
 /* ---- reorder buffer (reorder.c) ----
  *
  * Holds events until the watermark (the newest event time seen minus the lateness) reaches
- * them, then releases them in (ts, arrival sequence) order: a binary min-heap of deep copies.
+ * them, then releases them in (ts, arrival sequence) order: a binary min-heap of deep copies,
+ * kept in a pool of fixed-size blocks the buffer owns (reorder.c says how it grows and frees).
  * An event older than the watermark at its arrival is not held: it is to be scored at once and
  * is flagged late. An event that would be released at once while nothing is held is not copied
  * either (with lateness 0 and in-order input, nothing is ever copied).
@@ -37,7 +38,7 @@ typedef enum dn__reorder_verdict {
 } dn__reorder_verdict;
 
 typedef struct dn__reorder_item {
-    dn_event *ev;  /* owned by the caller after pop: dn_event_free() it */
+    dn_event *ev;  /* the buffer's copy, lent by pop: give it back with dn__reorder_done() */
     int64_t ts_ms; /* ev->ts_ms, beside the key it orders by */
     int64_t amount_base_minor;
     uint64_t seq;
@@ -45,7 +46,9 @@ typedef struct dn__reorder_item {
 } dn__reorder_item;
 
 int dn__reorder_new(int64_t lateness_ms, dn__reorder **out);
-void dn__reorder_free(dn__reorder *r); /* frees held events; accepts NULL */
+/* Frees held events and the pool of copies; accepts NULL. Every popped copy must have been
+ * given back (dn__reorder_done) before. */
+void dn__reorder_free(dn__reorder *r);
 /* Offers an event with its string hashes (kept with a held copy; NULL: zeros). Returns 0 and
  * *verdict, or DN_ENOMEM (nothing changed). */
 int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_minor,
@@ -53,6 +56,10 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
 /* Pops the next held event that is due (all of them, in order, when drain is set). Returns
  * true and fills *out, or false when none is due. */
 bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out);
+/* Gives back a copy that pop lent (out->ev); it must not be used after. Its memory goes back
+ * to the buffer's pool (reused by the next held event) or, for a big event, to the heap.
+ * Accepts NULL. */
+void dn__reorder_done(dn__reorder *r, dn_event *ev);
 uint64_t dn__reorder_held(const dn__reorder *r);
 /* The newest event time seen minus the lateness; INT64_MIN before the first event. */
 int64_t dn__reorder_watermark(const dn__reorder *r);

@@ -10,8 +10,8 @@
  * whoever decoded the event: the decoder's per-event arena, or (msgpack, schema strings) the
  * frame's own bytes in the reader's buffer. They stay valid until the next decode on that
  * decoder or the next frame read, which the pipeline does after the event is scored.
- * dn_event_clone() makes an event that owns its memory in one block. A dn_str is not
- * NUL-terminated: use its len.
+ * dn_event_clone() makes an event that owns its memory in one block (dn_event_clone_into()
+ * does the same in a block the caller provides). A dn_str is not NUL-terminated: use its len.
  *
  * A string field that was absent has ptr == NULL and len == 0; a present empty string has a
  * non-NULL ptr and len == 0. Country and currency codes are NUL-terminated, "" when absent.
@@ -83,13 +83,13 @@ typedef struct dn_attr {
 } dn_attr;
 
 typedef struct dn_customer {
-    bool is_present;       /* the event carried a customer map */
+    bool is_present; /* the event carried a customer map */
     bool has_birth_year;
     int32_t birth_year;
     bool has_opened;
-    int64_t opened_ms;     /* when the customer's account was opened */
+    int64_t opened_ms; /* when the customer's account was opened */
     dn_str segment;
-    char residence[3];     /* ISO 3166-1 alpha-2, "" when absent */
+    char residence[3]; /* ISO 3166-1 alpha-2, "" when absent */
 } dn_customer;
 
 typedef struct dn_event {
@@ -127,7 +127,21 @@ void dn_event_init(dn_event *ev);
  * Free with dn_event_free(). Returns 0 or DN_ENOMEM.
  */
 int dn_event_clone(const dn_event *ev, dn_event **out);
-void dn_event_free(dn_event *ev);
+void dn_event_free(dn_event *ev); /* a dn_event_clone() result; accepts NULL */
+
+/*
+ * The bytes a deep copy of ev takes: the struct, the attrs array and every present string
+ * with a NUL after it. For callers that manage the memory of copies themselves.
+ */
+size_t dn_event_clone_size(const dn_event *ev);
+/*
+ * Deep-copies ev into buf, which must hold dn_event_clone_size(ev) bytes and be aligned for a
+ * dn_event (as malloc'd memory is). Returns the copy, which starts at buf; its strings and attrs
+ * point into buf, so it lives as long as buf does and is released by releasing buf (never with
+ * dn_event_free unless buf came from malloc). Cannot fail. The copy's strings are
+ * NUL-terminated, though a dn_str user still goes by len.
+ */
+dn_event *dn_event_clone_into(const dn_event *ev, void *buf);
 
 /* Finds an attribute by key; NULL when absent. */
 const dn_attr *dn_event_attr(const dn_event *ev, const char *key, size_t key_len);

@@ -1,6 +1,7 @@
 /*
  * test_reorder.c - the reorder buffer of engine/score on its own: hold, release in (ts, arrival)
- * order, late events, lateness 0 without copies, drain, and determinism.
+ * order, late events, lateness 0 without copies, drain, determinism, and the copies themselves
+ * (every field, every string length, events too big for a pool block).
  */
 #include "score/score.h"
 
@@ -44,7 +45,7 @@ static void offer(dn__reorder *r, int64_t ts, const char *id, char *out)
         assert_int_equal(it.amount_base_minor, it.ev->ts_ms * 10);
         strncat(out, it.ev->id.ptr, it.ev->id.len);
         strcat(out, " ");
-        dn_event_free(it.ev);
+        dn__reorder_done(r, it.ev);
     }
 }
 
@@ -54,7 +55,7 @@ static void drain(dn__reorder *r, char *out)
     while (dn__reorder_pop(r, true, &it)) {
         strncat(out, it.ev->id.ptr, it.ev->id.len);
         strcat(out, " ");
-        dn_event_free(it.ev);
+        dn__reorder_done(r, it.ev);
     }
 }
 
@@ -132,7 +133,7 @@ static void test_shuffled_stream(void **state)
                 assert_true(it.ev->ts_ms >= last);
                 last = it.ev->ts_ms;
                 scored++;
-                dn_event_free(it.ev);
+                dn__reorder_done(r, it.ev);
             }
         }
         dn__reorder_item it;
@@ -140,7 +141,7 @@ static void test_shuffled_stream(void **state)
             assert_true(it.ev->ts_ms >= last);
             last = it.ev->ts_ms;
             scored++;
-            dn_event_free(it.ev);
+            dn__reorder_done(r, it.ev);
         }
         assert_int_equal(scored, 5000);
         dn__reorder_free(r);
@@ -160,6 +161,169 @@ static void test_free_with_held(void **state)
     dn__reorder_free(NULL);
 }
 
+static void assert_str_same(dn_str a, dn_str b)
+{
+    assert_int_equal(a.ptr == NULL, b.ptr == NULL);
+    assert_int_equal(a.len, b.len);
+    if (a.ptr) {
+        assert_memory_equal(a.ptr, b.ptr, a.len);
+        assert_int_equal(a.ptr[a.len], '\0');
+    }
+}
+
+/* The copy is equal to the original field by field, its strings live in its own block. */
+static void assert_copy_same(const dn_event *c, const dn_event *ev)
+{
+    assert_int_equal(c->ts_ms, ev->ts_ms);
+    assert_int_equal(c->type, ev->type);
+    assert_int_equal(c->amount_minor, ev->amount_minor);
+    assert_string_equal(c->currency, ev->currency);
+    assert_int_equal(c->remote_access, ev->remote_access);
+    assert_int_equal(c->customer.birth_year, ev->customer.birth_year);
+    const dn_str *cs[] = {&c->id,
+                          &c->src,
+                          &c->dst,
+                          &c->src_name,
+                          &c->dst_name,
+                          &c->src_bank,
+                          &c->dst_bank,
+                          &c->reference,
+                          &c->purpose,
+                          &c->channel,
+                          &c->device,
+                          &c->ip,
+                          &c->customer.segment};
+    const dn_str *es[] = {&ev->id,
+                          &ev->src,
+                          &ev->dst,
+                          &ev->src_name,
+                          &ev->dst_name,
+                          &ev->src_bank,
+                          &ev->dst_bank,
+                          &ev->reference,
+                          &ev->purpose,
+                          &ev->channel,
+                          &ev->device,
+                          &ev->ip,
+                          &ev->customer.segment};
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+        assert_str_same(*cs[i], *es[i]);
+        assert_true(cs[i]->ptr == NULL || cs[i]->ptr != es[i]->ptr);
+    }
+    assert_int_equal(c->attr_count, ev->attr_count);
+    assert_int_equal(c->attrs == NULL, ev->attr_count == 0);
+    for (uint32_t i = 0; i < ev->attr_count; i++) {
+        assert_str_same(c->attrs[i].key, ev->attrs[i].key);
+        assert_int_equal(c->attrs[i].kind, ev->attrs[i].kind);
+        if (ev->attrs[i].kind == DN_VAL_STR)
+            assert_str_same(c->attrs[i].v.s, ev->attrs[i].v.s);
+        else
+            assert_int_equal(c->attrs[i].v.i, ev->attrs[i].v.i);
+    }
+}
+
+/* Pushes ev into a buffer that holds it, pops it and checks the copy. */
+static void round_trip(dn__reorder *r, const dn_event *ev)
+{
+    dn__reorder_verdict v;
+    assert_int_equal(dn__reorder_push(r, ev, 0, NULL, &v), 0);
+    assert_int_equal(v, DN__REORDER_HELD);
+    dn__reorder_item it;
+    assert_true(dn__reorder_pop(r, true, &it));
+    assert_copy_same(it.ev, ev);
+    dn__reorder_done(r, it.ev);
+    assert_false(dn__reorder_pop(r, true, &it));
+}
+
+/* Every string length the copy treats apart (0, 1-3, 4-7, 8-16, 17-32, longer), in every field,
+ * with absent and present-empty strings and attributes of each kind. */
+static void test_copies_every_field(void **state)
+{
+    (void)state;
+    dn__reorder *r = NULL;
+    assert_int_equal(dn__reorder_new(1000, &r), 0);
+    static char text[DN_TEXT_MAX_LEN];
+    for (size_t i = 0; i < sizeof(text); i++)
+        text[i] = (char)('a' + i % 26 + (i / 26) % 2 * ('A' - 'a'));
+    for (uint32_t n = 0; n <= 70; n++) {
+        dn_event ev = mk(100, "id");
+        ev.amount_minor = n;
+        strcpy(ev.currency, "EUR");
+        dn_str s = {text + n % 7, n};
+        ev.id = ev.src = ev.dst = ev.src_name = s;
+        ev.dst_name = (dn_str){text, n / 2};
+        ev.reference = ev.purpose = ev.channel = s;
+        ev.device = n % 3 ? s : (dn_str){NULL, 0}; /* absent */
+        ev.ip = (dn_str){text + 1, 0};             /* present, empty */
+        ev.customer.segment = s;
+        dn_attr attrs[3] = {{s, DN_VAL_STR, {.s = {text + 3, n}}},
+                            {{text, n % 9}, DN_VAL_INT, {.i = -(int64_t)n}},
+                            {{text + 5, 3}, DN_VAL_STR, {.s = {text, 0}}}};
+        ev.attrs = attrs;
+        ev.attr_count = n % 4;
+        round_trip(r, &ev);
+    }
+    dn__reorder_free(r);
+}
+
+/* An event bigger than a pool block is copied on its own, in between pooled ones. */
+static void test_big_event(void **state)
+{
+    (void)state;
+    dn__reorder *r = NULL;
+    assert_int_equal(dn__reorder_new(1000, &r), 0);
+    static char text[DN_TEXT_MAX_LEN];
+    memset(text, 'x', sizeof(text));
+    dn_attr attrs[DN_ATTR_MAX_COUNT];
+    for (int i = 0; i < DN_ATTR_MAX_COUNT; i++)
+        attrs[i] = (dn_attr){{text, 1 + i % 10}, DN_VAL_STR, {.s = {text, DN_TEXT_MAX_LEN}}};
+    dn_event big = mk(10, "big");
+    big.reference = (dn_str){text, DN_REFERENCE_MAX_LEN};
+    big.attrs = attrs;
+    big.attr_count = DN_ATTR_MAX_COUNT;
+    assert_true(dn_event_clone_size(&big) > 16 * 1024);
+    dn_event small = mk(10, "small");
+    round_trip(r, &small);
+    round_trip(r, &big);
+    round_trip(r, &small);
+    round_trip(r, &big);
+    dn_event big2 = big;
+    big2.ts_ms = 30;
+    dn__reorder_verdict v;
+    assert_int_equal(dn__reorder_push(r, &big2, 0, NULL, &v), 0);
+    assert_int_equal(v, DN__REORDER_HELD);
+    dn__reorder_free(r); /* a held big copy is freed too (ASan checks) */
+}
+
+/* More events held at once than a slab has blocks: the pool grows, and every copy survives. */
+static void test_pool_grows(void **state)
+{
+    (void)state;
+    dn__reorder *r = NULL;
+    assert_int_equal(dn__reorder_new(1000000, &r), 0);
+    static char ids[300][8];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 300; i++) {
+            snprintf(ids[i], sizeof(ids[i]), "e%d", i);
+            dn_event ev = mk(1000 - i, ids[i]); /* newest first: all held */
+            dn__reorder_verdict v;
+            assert_int_equal(dn__reorder_push(r, &ev, 0, NULL, &v), 0);
+            assert_int_equal(v, DN__REORDER_HELD);
+        }
+        assert_int_equal(dn__reorder_held(r), 300);
+        dn__reorder_item it;
+        for (int i = 299; i >= 0; i--) {
+            assert_true(dn__reorder_pop(r, true, &it));
+            assert_int_equal(it.ev->ts_ms, 1000 - i);
+            assert_int_equal(it.ev->id.len, strlen(ids[i]));
+            assert_memory_equal(it.ev->id.ptr, ids[i], it.ev->id.len);
+            dn__reorder_done(r, it.ev);
+        }
+    }
+    dn__reorder_done(r, NULL);
+    dn__reorder_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +331,9 @@ int main(void)
         cmocka_unit_test(test_lateness_zero_never_holds),
         cmocka_unit_test(test_shuffled_stream),
         cmocka_unit_test(test_free_with_held),
+        cmocka_unit_test(test_copies_every_field),
+        cmocka_unit_test(test_big_event),
+        cmocka_unit_test(test_pool_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

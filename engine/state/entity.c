@@ -530,6 +530,8 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
         } else {
             __builtin_prefetch(lo);
             __builtin_prefetch(hi);
+            if (e->end - e->base < e->cap)
+                __builtin_prefetch(hi + st->kinds[e->kind].stride); /* where the fact goes */
             /* one tail per window group (they share it) */
             const dn__win *w = dn__entity_wins(e);
             for (uint32_t i = 0; i < e->win_n; i++)
@@ -540,7 +542,7 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
     if (e->ids)
         __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));
     if (e->cps)
-        __builtin_prefetch(e->cps);
+        dn__state_prefetch_cps(e, cp_h);
     if (e->hits)
         __builtin_prefetch(e->hits);
     if (e->dsets)

@@ -767,6 +767,18 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
     return rc;
 }
 
+void dn__state_prefetch_cps(const dn__entity *e, uint64_t cp_h)
+{
+    if (e->cp_cap <= CP_LINEAR_MAX) {
+        /* the scan reads every entry */
+        const char *end = (const char *)(e->cps + e->cp_count);
+        for (const char *p = (const char *)e->cps; p < end; p += 64)
+            __builtin_prefetch(p);
+    } else if (cp_h) {
+        __builtin_prefetch(&e->cps[cp_slot(cp_h, e->cp_cap)]);
+    }
+}
+
 void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];

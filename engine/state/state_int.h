@@ -266,6 +266,7 @@ void dn__state_hits_free(dn__state *st, dn__entity *e);
 void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms);
 /* facts.c */
 void dn__state_prefetch_dsets(const dn__state *st, const dn__entity *e, uint64_t cp_h);
+void dn__state_prefetch_cps(const dn__entity *e, uint64_t cp_h);
 void dn__state_facts_free(dn__state *st, dn__entity *e);
 void dn__state_cps_free(dn__state *st, dn__entity *e);
 int dn__state_cps_seen(dn__state *st, dn__entity *e, uint64_t h, int64_t ts, int64_t memory_ms,

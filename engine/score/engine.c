@@ -293,11 +293,29 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
     return rc;
 }
 
+/* The event scored after the current one: its fact lines, while the current one is scored.
+ * The push-time stages (prefetch_roles) count pushes, but an event can wait hundreds of pushes
+ * in a busy minute (its lines long gone) or only a few in a quiet one; the next event to be
+ * scored is known exactly, and one scoring is ample time for its lines to arrive. */
+static void prefetch_next(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
+{
+    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
+    uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
+    const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        if (id_h[r])
+            dn__state_prefetch_facts(
+                e->st, dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]), cp_h[r]);
+}
+
 static int release(dn_engine *e, bool drain)
 {
     int rc = 0;
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
+        const dn__reorder_item *next = dn__reorder_peek(e->ro);
+        if (next)
+            prefetch_next(e, next->ev, &next->hs);
         int r = score_event(e, it.ev, it.amount_base_minor, &it.hs);
         dn__reorder_done(e->ro, it.ev);
         if (r && !rc)

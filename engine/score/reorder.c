@@ -268,6 +268,11 @@ fail:
     return rc;
 }
 
+const dn__reorder_item *dn__reorder_peek(const dn__reorder *r)
+{
+    return r->count ? &r->items[r->heap[0].slot] : NULL;
+}
+
 bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out)
 {
     if (r->count == 0)

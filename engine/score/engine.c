@@ -293,6 +293,16 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
     return rc;
 }
 
+static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
+{
+    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        if (id_h[r])
+            dn__state_prefetch_entity(
+                e->st, dn__role_kind((dn__role)r),
+                dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
+}
+
 /* The event scored after the current one: its fact lines, while the current one is scored.
  * The push-time stages (prefetch_roles) count pushes, but an event can wait hundreds of pushes
  * in a busy minute (its lines long gone) or only a few in a quiet one; the next event to be
@@ -313,9 +323,14 @@ static int release(dn_engine *e, bool drain)
     int rc = 0;
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
-        const dn__reorder_item *next = dn__reorder_peek(e->ro);
+        const dn__reorder_item *next = dn__reorder_peek(e->ro, 0);
         if (next)
             prefetch_next(e, next->ev, &next->hs);
+        for (uint64_t i = 1; i <= 2; i++) { /* one of them comes after next */
+            const dn__reorder_item *after = dn__reorder_peek(e->ro, i);
+            if (after)
+                prefetch_headers(e, &after->hs);
+        }
         int r = score_event(e, it.ev, it.amount_base_minor, &it.hs);
         dn__reorder_done(e->ro, it.ev);
         if (r && !rc)

@@ -268,9 +268,9 @@ fail:
     return rc;
 }
 
-const dn__reorder_item *dn__reorder_peek(const dn__reorder *r)
+const dn__reorder_item *dn__reorder_peek(const dn__reorder *r, uint64_t i)
 {
-    return r->count ? &r->items[r->heap[0].slot] : NULL;
+    return i < r->count ? &r->items[r->heap[i].slot] : NULL;
 }
 
 bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out)

@@ -60,8 +60,9 @@ bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out);
  * to the buffer's pool (reused by the next held event) or, for a big event, to the heap.
  * Accepts NULL. */
 void dn__reorder_done(dn__reorder *r, dn_event *ev);
-/* The item pop would hand out next (due or not), without popping it: NULL when none is held. */
-const dn__reorder_item *dn__reorder_peek(const dn__reorder *r);
+/* The item at position i of the heap, without popping it (NULL past the end): 0 is the one pop
+ * hands out next (due or not); the one after it is 1 or 2. For prefetching. */
+const dn__reorder_item *dn__reorder_peek(const dn__reorder *r, uint64_t i);
 uint64_t dn__reorder_held(const dn__reorder *r);
 /* The newest event time seen minus the lateness; INT64_MIN before the first event. */
 int64_t dn__reorder_watermark(const dn__reorder *r);

@@ -39,13 +39,6 @@
 #include <string.h>
 
 #define ALERT_RULES_MAX 16
-#define PREFETCH_STEP   8
-#define PREFETCH_RING   32 /* > 2 * PREFETCH_STEP */
-
-typedef struct pf_entry {
-    uint64_t h[DN__ROLE_COUNT];    /* entity hash per role, 0 when the role is absent */
-    uint64_t cp_h[DN__ROLE_COUNT]; /* the counterparty hash of the role's fact */
-} pf_entry;
 
 struct dn_engine {
     dn_ruleset *rs;
@@ -62,8 +55,6 @@ struct dn_engine {
     dn__hit_view views[ALERT_RULES_MAX];
     dn__alert_rule arules[ALERT_RULES_MAX];
     uint64_t *rule_hits, *typ_alerts, *typ_updates;
-    pf_entry pf_ring[PREFETCH_RING]; /* role entities of held events */
-    uint64_t pf_pos;
     bool has_channel; /* some fact keeps the channel: hash it */
     dn_engine_stats stats;
 };
@@ -293,6 +284,15 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
     return rc;
 }
 
+/*
+ * Prefetching. Entity state is spread over hundreds of megabytes, so every lookup and update
+ * would wait for memory; the engine walks each event's entities toward the cache before scoring
+ * it, in the order the reorder buffer releases events (which is known one or two events ahead;
+ * how long an event waits in the buffer is not: a few pushes in a quiet minute, hundreds in a
+ * busy one). At push, the table slots (prefetch_roles); when an event is released, the entity
+ * headers of the event after next (it is one of the heap's two children) and the fact lines of
+ * the next one, which scoring the current event gives ample time to arrive. Hints only.
+ */
 static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
 {
     const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
@@ -303,10 +303,6 @@ static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
                 dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
 }
 
-/* The event scored after the current one: its fact lines, while the current one is scored.
- * The push-time stages (prefetch_roles) count pushes, but an event can wait hundreds of pushes
- * in a busy minute (its lines long gone) or only a few in a quiet one; the next event to be
- * scored is known exactly, and one scoring is ample time for its lines to arrive. */
 static void prefetch_next(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
 {
     const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
@@ -339,35 +335,13 @@ static int release(dn_engine *e, bool drain)
     return rc;
 }
 
-/* Walks the role entities of a held event toward the cache in three stages, PREFETCH_STEP held
- * events apart (see dn__state_prefetch_slot): by the time the event is scored, its entities'
- * slots, headers and fact arrays are in cache. Hints only: nothing observable changes. */
-static void prefetch_roles(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
+static void prefetch_roles(dn_engine *e, const dn__event_hashes *hs)
 {
     const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
-    /* the counterparty each role's fact will carry (score_role) */
-    uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
-    const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
-    pf_entry *now = &e->pf_ring[e->pf_pos % PREFETCH_RING];
-    for (int r = 0; r < DN__ROLE_COUNT; r++) {
-        now->h[r] = id_h[r] ? dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]) : 0;
-        now->cp_h[r] = cp_h[r];
-        if (now->h[r])
-            dn__state_prefetch_slot(e->st, now->h[r]);
-    }
-    if (e->pf_pos >= PREFETCH_STEP) {
-        const pf_entry *b = &e->pf_ring[(e->pf_pos - PREFETCH_STEP) % PREFETCH_RING];
-        for (int r = 0; r < DN__ROLE_COUNT; r++)
-            if (b->h[r])
-                dn__state_prefetch_entity(e->st, dn__role_kind((dn__role)r), b->h[r]);
-    }
-    if (e->pf_pos >= 2 * PREFETCH_STEP) {
-        const pf_entry *c = &e->pf_ring[(e->pf_pos - 2 * PREFETCH_STEP) % PREFETCH_RING];
-        for (int r = 0; r < DN__ROLE_COUNT; r++)
-            if (c->h[r])
-                dn__state_prefetch_facts(e->st, c->h[r], c->cp_h[r]);
-    }
-    e->pf_pos++;
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        if (id_h[r])
+            dn__state_prefetch_slot(e->st,
+                                    dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
 }
 
 int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reason)
@@ -390,7 +364,7 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
     if ((rc = dn__reorder_push(e->ro, ev, amount_base, &hs, &v)) != 0)
         goto fail;
     if (v == DN__REORDER_HELD)
-        prefetch_roles(e, ev, &hs);
+        prefetch_roles(e, &hs);
     e->stats.events_submitted++;
     if (v == DN__REORDER_LATE)
         e->stats.late_events++;

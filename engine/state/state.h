@@ -162,9 +162,9 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
                       dn__entity **out);
 
 /*
- * Prefetch hints, with no effect on state. The engine knows each event dozens of events before it
- * scores it (the reorder buffer holds it), so it walks each role's entity toward the cache in
- * stages spaced several events apart, each stage reading only what the previous one brought in:
+ * Prefetch hints, with no effect on state. The engine knows each event before it scores it (the
+ * reorder buffer holds it), so it walks each role's entity toward the cache in stages, each
+ * reading only what the previous one brought in (engine.c says when each runs):
  * dn__state_prefetch_slot (the table slot of hash h, from dn__state_entity_hash),
  * dn__state_prefetch_entity (the entity in that slot, when the stored hash matches), and
  * dn__state_prefetch_facts (the fact, id and counterparty arrays observe() will touch, and the

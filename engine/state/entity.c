@@ -327,6 +327,7 @@ void dn__state_free(dn__state *st)
     for (uint64_t i = 0; st->slots && i < st->slot_count; i++)
         if (st->slots[i].e)
             entity_destroy(st, st->slots[i].e);
+    dn__notepool_destroy(st);
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);

@@ -13,8 +13,8 @@
  * dn__state_hit_score counts them.
  *
  * A hit may carry a note: an opaque explanation that engine/score builds (because lines, event
- * ids) and reads back when it renders an alert. The state copies it (one malloc per live hit;
- * hits are rare beside events) and frees it with the hit.
+ * ids) and reads back when it renders an alert. The state copies it into its note pool
+ * (notepool.c) and gives the block back with the hit.
  */
 #include "state/state_int.h"
 
@@ -26,8 +26,7 @@
 static void hit_release(dn__state *st, dn__hit *h)
 {
     if (h->note) {
-        st->stats.bytes -= h->note_len;
-        free(h->note);
+        dn__notepool_free(st, h->note, h->note_len);
         h->note = NULL;
     }
 }
@@ -97,7 +96,7 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
         st->stats.bytes += (size_t)rules * sizeof(*e->hit_last);
     }
     if (note_len) {
-        copy = malloc(note_len);
+        copy = dn__notepool_alloc(st, note_len);
         if (!copy)
             goto fail;
         memcpy(copy, note, note_len);
@@ -134,10 +133,9 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
                         : 0; /* 0 too when the previous one was dropped */
     e->hits[e->hit_count++] = (dn__hit){ts_ms, rule, score, copy, note_len, back};
     e->hit_last[rule] = abs + 1;
-    st->stats.bytes += note_len;
     return 0;
 fail:
-    free(copy);
+    dn__notepool_free(st, copy, note_len);
     return rc;
 }
 

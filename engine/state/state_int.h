@@ -218,6 +218,16 @@ typedef struct dn__slot {
     dn__entity *e; /* NULL: empty */
 } dn__slot;
 
+/* Hit notes' memory (notepool.c): classes of DN__NOTE_MIN bytes doubling, DN__NOTE_CLASSES of
+ * them; longer notes are malloc'd. */
+#define DN__NOTE_MIN     64u
+#define DN__NOTE_CLASSES 6
+
+typedef struct dn__notepool {
+    struct free_block *free[DN__NOTE_CLASSES];
+    struct slab *slabs;
+} dn__notepool;
+
 struct dn__state {
     dn_state_config cfg;
     dn__kind_layout kinds[DN__ENT_KIND_COUNT];
@@ -231,6 +241,7 @@ struct dn__state {
     uint64_t *scratch; /* distinct() set */
     uint32_t scratch_cap;
     uint64_t *acc_mask; /* observe(): one fact's accumulator set, the most acc_words of a kind */
+    dn__notepool notes;
     dn_state_stats stats;
 };
 
@@ -261,6 +272,10 @@ static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entit
     return (const char *)(dn__entity_wins(e) + e->win_n);
 }
 
+/* notepool.c */
+void *dn__notepool_alloc(dn__state *st, uint32_t len);
+void dn__notepool_free(dn__state *st, void *p, uint32_t len); /* len as allocated */
+void dn__notepool_destroy(dn__state *st);
 /* hits.c */
 void dn__state_hits_free(dn__state *st, dn__entity *e);
 void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms);

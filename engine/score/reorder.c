@@ -26,26 +26,11 @@
  */
 #include "score/score.h"
 
+#include "common/poison.h"
 #include "dragnet/error.h"
 
 #include <stddef.h>
 #include <stdlib.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define DN_REORDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DN_REORDER_ASAN 1
-#endif
-#endif
-#ifdef DN_REORDER_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 #define BLOCK_SIZE  1024 /* header + copy */
 #define SLAB_BLOCKS 64   /* 64 KiB a slab */
@@ -122,11 +107,11 @@ static blk_hdr *block_take(dn__reorder *r, size_t size)
             blk_hdr *b = &s->blocks[i].hdr;
             b->next = r->free_blocks;
             r->free_blocks = b;
-            POISON(b, BLOCK_SIZE);
+            DN_POISON(b, BLOCK_SIZE);
         }
     }
     h = r->free_blocks;
-    UNPOISON(h, BLOCK_SIZE);
+    DN_UNPOISON(h, BLOCK_SIZE);
     r->free_blocks = h->next;
     h->is_big = 0;
     return h;
@@ -143,7 +128,7 @@ void dn__reorder_done(dn__reorder *r, dn_event *ev)
     }
     h->next = r->free_blocks;
     r->free_blocks = h;
-    POISON(h, BLOCK_SIZE);
+    DN_POISON(h, BLOCK_SIZE);
 }
 
 void dn__reorder_free(dn__reorder *r)
@@ -155,7 +140,7 @@ void dn__reorder_free(dn__reorder *r)
     while (r->slabs) {
         slab *s = r->slabs;
         r->slabs = s->next;
-        UNPOISON(s->blocks, sizeof(s->blocks));
+        DN_UNPOISON(s->blocks, sizeof(s->blocks));
         free(s);
     }
     free(r->heap);

@@ -12,16 +12,9 @@
  */
 #include "state/state_int.h"
 
-#include <stdlib.h>
+#include "common/poison.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include <stdlib.h>
 
 #define SLAB_BYTES (64u * 1024u)
 
@@ -68,11 +61,11 @@ void *dn__notepool_alloc(dn__state *st, uint32_t len)
             free_block *f = (free_block *)(s->bytes + off - size);
             f->next = np->free[c];
             np->free[c] = f;
-            POISON(f, size);
+            DN_POISON(f, size);
         }
         b = np->free[c];
     }
-    UNPOISON(b, DN__NOTE_MIN << c);
+    DN_UNPOISON(b, DN__NOTE_MIN << c);
     np->free[c] = b->next;
     return b;
 }
@@ -91,7 +84,7 @@ void dn__notepool_free(dn__state *st, void *p, uint32_t len)
     free_block *b = p;
     b->next = np->free[c];
     np->free[c] = b;
-    POISON(b, DN__NOTE_MIN << c);
+    DN_POISON(b, DN__NOTE_MIN << c);
 }
 
 void dn__notepool_destroy(dn__state *st)
@@ -100,7 +93,7 @@ void dn__notepool_destroy(dn__state *st)
     while (np->slabs) {
         slab *s = np->slabs;
         np->slabs = s->next;
-        UNPOISON(s->bytes, SLAB_BYTES);
+        DN_UNPOISON(s->bytes, SLAB_BYTES);
         free(s);
         st->stats.bytes -= sizeof(*s) + SLAB_BYTES;
     }

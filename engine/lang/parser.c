@@ -475,23 +475,31 @@ static dn__expr *parse_not(parser *p)
     return parse_cmp(p);
 }
 
-static dn__expr *parse_and(parser *p)
+/* A left-deep chain of `and` or `or` (keyword kw, node kind) over operands parsed by sub; the
+ * nesting depth grows one level per operator. */
+static dn__expr *parse_kw_chain(parser *p, dn__expr *(*sub)(parser *), const char *kw,
+                                dn__expr_kind kind)
 {
-    dn__expr *l = parse_not(p);
-    int levels = 0; /* a left-deep chain nests one level per operator */
-    while (l && is_kw(&p->cur, "and")) {
+    dn__expr *l = sub(p);
+    int levels = 0;
+    while (l && is_kw(&p->cur, kw)) {
         dn__token op = p->cur;
         next(p);
         if (!enter(p))
             return NULL;
         levels++;
-        dn__expr *r = parse_not(p);
+        dn__expr *r = sub(p);
         if (!r)
             return NULL;
-        l = binary(p, E_AND, 0, &op.sp, l, r);
+        l = binary(p, kind, 0, &op.sp, l, r);
     }
     p->depth -= levels;
     return l;
+}
+
+static dn__expr *parse_and(parser *p)
+{
+    return parse_kw_chain(p, parse_not, "and", E_AND);
 }
 
 static dn__expr *parse_expr(parser *p)
@@ -507,21 +515,7 @@ static dn__expr *parse_expr(parser *p)
 
 static dn__expr *parse_or(parser *p)
 {
-    dn__expr *l = parse_and(p);
-    int levels = 0; /* a left-deep chain nests one level per operator */
-    while (l && is_kw(&p->cur, "or")) {
-        dn__token op = p->cur;
-        next(p);
-        if (!enter(p))
-            return NULL;
-        levels++;
-        dn__expr *r = parse_and(p);
-        if (!r)
-            return NULL;
-        l = binary(p, E_OR, 0, &op.sp, l, r);
-    }
-    p->depth -= levels;
-    return l;
+    return parse_kw_chain(p, parse_and, "or", E_OR);
 }
 
 static dn__item *new_item(parser *p, dn__item_kind k, const dn__span *sp)

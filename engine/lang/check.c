@@ -1075,6 +1075,34 @@ static char *arg_name(dn__compiler *c, const dn__expr *e)
     return xstrdup(c, e->name, e->name_len);
 }
 
+/* Files each clause of an item under its name's index in seen (clauses[0..n)): an unknown name
+ * (with the nearest known one as a hint) and a repeated one are errors; `where` completes
+ * "unknown clause '%s' in ...". */
+static void sort_clauses(dn__compiler *c, const dn__item *it, const char *const *clauses, int n,
+                         const dn__clause **seen, const char *where)
+{
+    for (dn__clause *cl = it->clauses; cl; cl = cl->next) {
+        int ci = -1;
+        for (int i = 0; i < n; i++)
+            if (strcmp(cl->name, clauses[i]) == 0)
+                ci = i;
+        if (ci < 0) {
+            const char *s = dn__lang_suggest(cl->name, clauses, n);
+            char hint[100];
+            if (s)
+                snprintf(hint, sizeof(hint), "did you mean %s?", s);
+            diag(c, &cl->sp, "unknown_clause", s ? hint : NULL, "unknown clause '%s' in %s",
+                 cl->name, where);
+            continue;
+        }
+        if (seen[ci]) {
+            diag(c, &cl->sp, "duplicate_clause", NULL, "clause '%s' given twice", cl->name);
+            continue;
+        }
+        seen[ci] = cl;
+    }
+}
+
 static void check_rule(dn__compiler *c, uint32_t ri)
 {
     dn__item *it = c->rule_items[ri];
@@ -1088,27 +1116,7 @@ static void check_rule(dn__compiler *c, uint32_t ri)
         return;
     static const char *const clauses[] = {"on", "for", "when", "score", "tags", "mode"};
     const dn__clause *seen[6] = {0};
-    for (dn__clause *cl = it->clauses; cl; cl = cl->next) {
-        int ci = -1;
-        for (int i = 0; i < 6; i++)
-            if (strcmp(cl->name, clauses[i]) == 0)
-                ci = i;
-        if (ci < 0) {
-            const char *s = dn__lang_suggest(cl->name, clauses, 6);
-            char hint[100];
-            if (s)
-                snprintf(hint, sizeof(hint), "did you mean %s?", s);
-            diag(c, &cl->sp, "unknown_clause", s ? hint : NULL,
-                 "unknown clause '%s' in a rule: expected on, for, when, score, tags or mode",
-                 cl->name);
-            continue;
-        }
-        if (seen[ci]) {
-            diag(c, &cl->sp, "duplicate_clause", NULL, "clause '%s' given twice", cl->name);
-            continue;
-        }
-        seen[ci] = cl;
-    }
+    sort_clauses(c, it, clauses, 6, seen, "a rule: expected on, for, when, score, tags or mode");
     bool ok = true, role_ok = false;
     for (int i = 0; i < 4; i++) {
         if (!seen[i]) {
@@ -1266,28 +1274,9 @@ static void check_typology(dn__compiler *c, uint32_t ti)
     static const char *const clauses[] = {"rules",    "window", "threshold", "severity",
                                           "suppress", "review", "block"};
     const dn__clause *seen[7] = {0};
-    for (dn__clause *cl = it->clauses; cl; cl = cl->next) {
-        int ci = -1;
-        for (int i = 0; i < 7; i++)
-            if (strcmp(cl->name, clauses[i]) == 0)
-                ci = i;
-        if (ci < 0) {
-            const char *s = dn__lang_suggest(cl->name, clauses, 7);
-            char hint[100];
-            if (s)
-                snprintf(hint, sizeof(hint), "did you mean %s?", s);
-            diag(c, &cl->sp, "unknown_clause", s ? hint : NULL,
-                 "unknown clause '%s' in a typology: expected rules, window, threshold, "
-                 "severity, suppress, review or block",
-                 cl->name);
-            continue;
-        }
-        if (seen[ci]) {
-            diag(c, &cl->sp, "duplicate_clause", NULL, "clause '%s' given twice", cl->name);
-            continue;
-        }
-        seen[ci] = cl;
-    }
+    sort_clauses(c, it, clauses, 7, seen,
+                 "a typology: expected rules, window, threshold, severity, suppress, review or "
+                 "block");
     for (int i = 0; i < 3; i++)
         if (!seen[i])
             diag(c, &it->name_sp, "missing_clause", NULL, "typology '%s' has no '%s' clause",

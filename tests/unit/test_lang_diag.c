@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "compile_one.h"
 #include "dragnet/error.h"
 #include "dragnet/rules.h"
 #include "lang/lang_internal.h"
@@ -38,18 +39,7 @@ static int load(void *ctx, const char *path, char **text, size_t *len)
 
 static int compile(const char *src, const char *rates, dn_diags **d, dn_ruleset **rs)
 {
-    const char *names[] = {"t.rules"};
-    const char *texts[] = {src};
-    size_t lens[] = {strlen(src)};
-    dn__lang_sources s = {.names = names,
-                          .texts = texts,
-                          .lens = lens,
-                          .count = 1,
-                          .rates_name = "rates.csv",
-                          .rates_text = rates,
-                          .rates_len = rates ? strlen(rates) : 0,
-                          .load = load};
-    return dn__ruleset_compile_sources(&s, d, rs);
+    return compile_one(src, rates, load, d, rs);
 }
 
 typedef struct golden {

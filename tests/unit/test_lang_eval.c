@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "compile_one.h"
 #include "dragnet/error.h"
 #include "dragnet/rules.h"
 #include "lang/lang.h"
@@ -43,19 +44,8 @@ static int load(void *ctx, const char *path, char **text, size_t *len)
 
 static int compile_src(const char *src, dn_ruleset **rs)
 {
-    const char *names[] = {"t.rules"};
-    const char *texts[] = {src};
-    size_t lens[] = {strlen(src)};
-    dn__lang_sources s = {.names = names,
-                          .texts = texts,
-                          .lens = lens,
-                          .count = 1,
-                          .rates_name = "rates.csv",
-                          .rates_text = RATES,
-                          .rates_len = strlen(RATES),
-                          .load = load};
     dn_diags *d = NULL;
-    int rc = dn__ruleset_compile_sources(&s, &d, rs);
+    int rc = compile_one(src, RATES, load, &d, rs);
     if (rc)
         dn_diags_print(d, stderr);
     dn_diags_free(d);

@@ -15,6 +15,7 @@
 
 #include <dlfcn.h>
 
+#include "compile_one.h"
 #include "dragnet/error.h"
 #include "dragnet/rules.h"
 #include "lang/lang.h"
@@ -96,18 +97,7 @@ static int load(void *ctx, const char *path, char **text, size_t *len)
 
 static int compile(const char *src, dn_ruleset **rs, dn_diags **d)
 {
-    const char *names[] = {"t.rules"};
-    const char *texts[] = {src};
-    size_t lens[] = {strlen(src)};
-    dn__lang_sources s = {.names = names,
-                          .texts = texts,
-                          .lens = lens,
-                          .count = 1,
-                          .rates_name = "rates.csv",
-                          .rates_text = rates,
-                          .rates_len = sizeof(rates) - 1,
-                          .load = load};
-    return dn__ruleset_compile_sources(&s, d, rs);
+    return compile_one(src, rates, load, d, rs);
 }
 
 static void run_until_success(const char *src, int want)

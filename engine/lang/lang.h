@@ -95,6 +95,7 @@ typedef struct dn__lang_stats {
     uint64_t regex_limit_hits; /* PCRE2 matches that hit the match limit (counted as no match) */
     uint64_t regex_runs;       /* PCRE2 confirmations run */
     uint64_t prefilter_skips;  /* PCRE2 runs avoided because the prefilter did not fire */
+    uint64_t memo_hits;        /* regex answers taken from the subject memo (vm.c) */
 } dn__lang_stats;
 void dn__lang_stats_get(const dn__lang_scratch *sc, dn__lang_stats *out);
 

@@ -32,6 +32,20 @@
 #define BECAUSE_MAX    512u
 #define EVENT_IDS_MAX  16u
 #define SLOTS_READ_MAX 32u
+#define MEMO_SLOTS     512u
+#define MEMO_TEXT      48u
+
+/* What the regexes of one prefiltered field made of one subject string: references repeat
+ * ("Rent March", "Salary"), and the vectorscan pass and PCRE2 confirmations of a repeated one are
+ * taken from here (bits by regex index: rule sets of at most 64 regexes). */
+typedef struct re_memo {
+    uint64_t h;
+    uint64_t fired; /* the prefilter fired */
+    uint64_t known; /* the answer is known ... */
+    uint64_t match; /* ... and is this */
+    uint32_t len;
+    char text[MEMO_TEXT];
+} re_memo;
 
 typedef struct witness {
     uint16_t site;
@@ -54,6 +68,9 @@ struct dn__lang_scratch {
     uint8_t *fired; /* per regex: the prefilter fired for this event */
     int8_t *cache;  /* per regex: -1 unknown, 0, 1 */
     bool is_prefilter_on;
+    re_memo *memo;               /* MEMO_SLOTS per prefilter database; NULL: no memo */
+    re_memo *memo_cur[F_COUNT_]; /* per database: this event's subject's entry, or NULL */
+    int8_t *re_db;               /* per regex: the database of its field, -1 when none */
     /* where-filter bits per entity kind, for the current event: src and dst share the account
      * kind's filters, computed once when no filter reads a role-relative field */
     uint64_t src_h, dst_h; /* dn__hash64 of the event's src and dst (0 when NULL) */
@@ -62,11 +79,14 @@ struct dn__lang_scratch {
     /* filters that read nothing but the event type are worked out once per type: their bits
      * per type, and the mask of the filters that still run per event */
     uint64_t type_bits[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT];
-    uint64_t run_mask[DN__ENT_KIND_COUNT];
+    uint64_t run_mask[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1]; /* the last: no valid type */
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
     uint64_t field_valid;
+    /* `field in set` answers so far this event, per set a bit per role-free field (field_in_set):
+     * known, answered (the field was present and of the set's kind), member */
+    uint64_t *in_known, *in_answered, *in_member;
     /* per rule */
     uint32_t slots_read[SLOTS_READ_MAX];
     uint32_t slots_read_n;
@@ -97,6 +117,9 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
     free(sc->wit);
     free(sc->fired);
     free(sc->cache);
+    free(sc->memo);
+    free(sc->re_db);
+    free(sc->in_known);
     free(sc->hits);
     free(sc->because);
     free(sc->ids);
@@ -162,16 +185,27 @@ static bool is_type_only(const dn__program *p)
 
 static bool run_filter(dn__lang_scratch *sc, const dn__program *p, dn__role role);
 
+/* The one event type a program can be true for when it opens with `type == T and ...`, else -1. */
+static int only_type(const dn__program *p)
+{
+    const dn__insn *in = &p->code[0];
+    if (p->len == 0 || in->op != OP_TYPEIS || !(in->a & DN__RETF) || (in->a & ~DN__RETF) != TK_EQ)
+        return -1;
+    return (int)(in->b & 255);
+}
+
 /* Fills type_bits and run_mask (see the scratch). */
 static void plan_filters(dn__lang_scratch *sc)
 {
     const dn_ruleset *rs = sc->rs;
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
-        sc->run_mask[k] = 0;
         for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
             const dn__program *p = &rs->filters[k][i].prog;
             if (!is_type_only(p)) {
-                sc->run_mask[k] |= 1ull << i;
+                int only = only_type(p);
+                for (int t = 0; t <= DN_EV_TYPE_COUNT; t++)
+                    if (only < 0 || only == t)
+                        sc->run_mask[k][t] |= 1ull << i;
                 continue;
             }
             for (int t = 0; t < DN_EV_TYPE_COUNT; t++) {
@@ -198,6 +232,12 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     sc->wit = calloc(rs->total_sites + 1, sizeof(*sc->wit));
     sc->fired = calloc(nre, 1);
     sc->cache = calloc(nre, 1);
+    uint32_t nset = rs->set_count + 1;
+    sc->in_known = calloc(3 * (size_t)nset, sizeof(uint64_t));
+    if (sc->in_known) {
+        sc->in_answered = sc->in_known + nset;
+        sc->in_member = sc->in_answered + nset;
+    }
     sc->hits = calloc(nr, sizeof(*sc->hits));
     sc->because_cap = rs->total_sites + 1;
     sc->because = calloc(sc->because_cap, sizeof(*sc->because));
@@ -208,8 +248,8 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     sc->md = pcre2_match_data_create(1, NULL);
     sc->mctx = pcre2_match_context_create(NULL);
     sc->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
-    if (!sc->stack || !sc->marks || !sc->wit || !sc->fired || !sc->cache || !sc->hits ||
-        !sc->because || !sc->ids || !sc->text || !sc->md || !sc->mctx || !sc->jstack)
+    if (!sc->stack || !sc->marks || !sc->wit || !sc->fired || !sc->cache || !sc->in_known ||
+        !sc->hits || !sc->because || !sc->ids || !sc->text || !sc->md || !sc->mctx || !sc->jstack)
         goto oom;
     pcre2_set_match_limit(sc->mctx, MATCH_LIMIT);
     pcre2_set_depth_limit(sc->mctx, MATCH_LIMIT);
@@ -220,6 +260,20 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
         sc->is_filter_role_free[k] = filters_role_free(rs, (dn__entity_kind)k);
     plan_filters(sc);
+    sc->re_db = malloc(nre);
+    if (!sc->re_db)
+        goto oom;
+    for (uint32_t r = 0; r < nre; r++) {
+        sc->re_db[r] = -1;
+        for (uint32_t i = 0; r < rs->regex_count && i < rs->db_count; i++)
+            if (rs->regexes[r].field >= 0 && rs->dbs[i].field == rs->regexes[r].field)
+                sc->re_db[r] = (int8_t)i;
+    }
+    if (rs->regex_count <= 64 && rs->db_count > 0) {
+        sc->memo = calloc((size_t)rs->db_count * MEMO_SLOTS, sizeof(*sc->memo));
+        if (!sc->memo)
+            goto oom;
+    }
     const char *env = getenv("DRAGNET_NO_PREFILTER");
     sc->is_prefilter_on = !rs->no_prefilter && !(env && env[0] == '1');
     *out = sc;
@@ -451,9 +505,11 @@ void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amou
     sc->field_valid = 0;
     sc->hits[0].rule = 0;
     memset(sc->cache, -1, rs->regex_count + 1);
+    memset(sc->in_known, 0, 3 * (size_t)(rs->set_count + 1) * sizeof(uint64_t));
     memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
     sc->src_h = str_hash(ev->src);
     sc->dst_h = str_hash(ev->dst);
+    memset(sc->memo_cur, 0, sizeof(sc->memo_cur));
     if (!sc->is_prefilter_on)
         return;
     memset(sc->fired, 0, rs->regex_count + 1);
@@ -462,8 +518,24 @@ void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amou
         get_field(sc, DN__ROLE_SRC, (uint32_t)rs->dbs[i].field, &v);
         if (v.is_missing)
             continue;
+        re_memo *m = NULL;
+        if (sc->memo && v.v.s.len <= MEMO_TEXT) {
+            uint64_t h = dn__hash64(v.v.s.ptr, v.v.s.len);
+            m = &sc->memo[(size_t)i * MEMO_SLOTS + (h & (MEMO_SLOTS - 1))];
+            sc->memo_cur[i] = m;
+            if (m->h == h && m->len == v.v.s.len && memcmp(m->text, v.v.s.ptr, v.v.s.len) == 0) {
+                for (uint64_t b = m->fired; b; b &= b - 1)
+                    sc->fired[__builtin_ctzll(b)] = 1;
+                continue;
+            }
+            *m = (re_memo){.h = h, .len = v.v.s.len};
+            memcpy(m->text, v.v.s.ptr, v.v.s.len);
+        }
         hs_scan(rs->dbs[i].db, v.v.s.ptr ? v.v.s.ptr : "", v.v.s.len, 0, sc->hs, on_prefilter,
                 sc->fired);
+        for (uint32_t r = 0; m && r < rs->regex_count; r++)
+            if (sc->fired[r] && sc->re_db[r] == (int8_t)i)
+                m->fired |= 1ull << r;
     }
 }
 
@@ -483,6 +555,12 @@ static bool run_regex(dn__lang_scratch *sc, uint32_t ri, const dn__value *s)
     bool is_cached = re->field >= 0;
     if (is_cached && sc->cache[ri] >= 0)
         return sc->cache[ri] == 1;
+    re_memo *memo = is_cached && sc->re_db[ri] >= 0 ? sc->memo_cur[sc->re_db[ri]] : NULL;
+    if (memo && (memo->known >> ri & 1u)) {
+        sc->stats.memo_hits++;
+        sc->cache[ri] = (int8_t)(memo->match >> ri & 1u);
+        return sc->cache[ri] == 1;
+    }
     bool m = false;
     if (is_cached && sc->is_prefilter_on && re->is_prefiltered && !sc->fired[ri]) {
         sc->stats.prefilter_skips++;
@@ -493,11 +571,17 @@ static bool run_regex(dn__lang_scratch *sc, uint32_t ri, const dn__value *s)
         if (rc >= 0)
             m = true;
         else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-                 rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+                 rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
             sc->stats.regex_limit_hits++;
+            memo = NULL; /* counted once per event that hits the limit, as without the memo */
+        }
     }
     if (is_cached)
         sc->cache[ri] = m;
+    if (memo) {
+        memo->known |= 1ull << ri;
+        memo->match |= (uint64_t)m << ri;
+    }
     return m;
 }
 
@@ -627,6 +711,43 @@ static void witness_add(dn__lang_scratch *sc, const run_ctx *x, uint16_t site, c
         w->l = *l;
     if (r)
         w->r = *r;
+}
+
+/* Membership of l in set: 1 in, 0 not in, -1 when neither answer holds (l missing, or not of the
+ * set's kind). */
+static int value_in_set(const dn__set *set, const dn__value *l)
+{
+    if (l->is_missing)
+        return -1;
+    if (l->type == T_STRING && !set->is_num)
+        return dn__lang_set_has_str(set, l->v.s);
+    if (l->type == T_NUMBER && set->is_num)
+        return dn__lang_set_has_num(set, l->v.d);
+    return -1;
+}
+
+/* value_in_set for event field f, worked out once per event for a role-free field: the same
+ * `customer.segment in $kyc.business_segments` opens many rules and filters. */
+static inline int field_in_set(dn__lang_scratch *sc, dn__role role, uint32_t f, uint32_t set)
+{
+    dn__value l;
+    if (f == F_COUNTERPARTY || f == F_COUNTERPARTY_COUNTRY || f >= F_COUNT_) {
+        get_field(sc, role, f, &l);
+        return value_in_set(&sc->rs->sets[set], &l);
+    }
+    uint64_t bit = 1ull << f;
+    if (!(sc->in_known[set] & bit)) {
+        field_value(sc, role, f, &l);
+        int m = value_in_set(&sc->rs->sets[set], &l);
+        sc->in_known[set] |= bit;
+        if (m >= 0)
+            sc->in_answered[set] |= bit;
+        if (m > 0)
+            sc->in_member[set] |= bit;
+    }
+    if (!(sc->in_answered[set] & bit))
+        return -1;
+    return (sc->in_member[set] & bit) != 0;
 }
 
 static bool truthy(const dn__value *v)
@@ -790,23 +911,22 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             PUSH(res);
             break;
         }
-        case OP_INF:
-            field_value(sc, x->role, in->b >> 24, sp++);
-            __attribute__((fallthrough)); /* to IN, over the set in the low 24 bits */
+        case OP_INF: {
+            uint32_t f = in->b >> 24;
+            int m = field_in_set(sc, x->role, f, in->b & 0xffffffu);
+            bool res = m >= 0 && ((in->a & 1) ? !m : m);
+            if (res && x->witness) {
+                dn__value l;
+                field_value(sc, x->role, f, &l);
+                witness_add(sc, x, in->c, &l, NULL);
+            }
+            PUSH(res);
+            break;
+        }
         case OP_IN: {
             dn__value *l = sp - 1;
-            const dn__set *set = &sc->rs->sets[in->b & 0xffffffu];
-            bool res = false;
-            if (!l->is_missing) {
-                bool has = false;
-                if (l->type == T_STRING)
-                    has = dn__lang_set_has_str(set, l->v.s);
-                else if (l->type == T_NUMBER)
-                    has = dn__lang_set_has_num(set, l->v.d);
-                bool kind_ok =
-                    (l->type == T_STRING && !set->is_num) || (l->type == T_NUMBER && set->is_num);
-                res = kind_ok && ((in->a & 1) ? !has : has);
-            }
+            int m = value_in_set(&sc->rs->sets[in->b & 0xffffffu], l);
+            bool res = m >= 0 && ((in->a & 1) ? !m : m);
             if (res)
                 witness_add(sc, x, in->c, l, NULL);
             REPLACE_TOP(res);
@@ -882,8 +1002,10 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
         return sc->filter_bits[k];
     run_ctx x = {.role = role};
     unsigned type = (unsigned)sc->ev->type;
+    if (type > DN_EV_TYPE_COUNT)
+        type = DN_EV_TYPE_COUNT;
     uint64_t bits = type < DN_EV_TYPE_COUNT ? sc->type_bits[k][type] : 0;
-    for (uint64_t m = sc->run_mask[k]; m; m &= m - 1) {
+    for (uint64_t m = sc->run_mask[k][type]; m; m &= m - 1) {
         uint32_t i = (uint32_t)__builtin_ctzll(m);
         sc->lower_len = 0;
         if (run(sc, &rs->filters[k][i].prog, &x))

@@ -1031,9 +1031,22 @@ static inline bool same_id(dn_str a, dn_str b)
     return a.ptr[a.len - 1] == b.ptr[a.len - 1] && memcmp(a.ptr, b.ptr, a.len - 1) == 0;
 }
 
+/* A cheap stand-in for an id in duplicate tests: its last (up to) 8 bytes and its length; equal
+ * ids have equal fingerprints, and sequential ids differ in them. */
+static inline uint64_t id_fingerprint(dn_str s)
+{
+    uint64_t w = 0;
+    if (s.len >= 8)
+        memcpy(&w, s.ptr + s.len - 8, 8);
+    else if (s.len)
+        memcpy(&w, s.ptr, s.len);
+    return w ^ ((uint64_t)s.len << 56);
+}
+
 static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
 {
     dn_str *ids = sc->ids + sc->ids_n;
+    uint64_t fps[EVENT_IDS_MAX];
     uint32_t n = 0;
     /* slots in plan order, not evaluation order, so reordering `and` never changes the ids */
     for (uint32_t i = 1; i < sc->slots_read_n; i++) {
@@ -1044,18 +1057,23 @@ static void collect_ids(dn__lang_scratch *sc, const run_ctx *x, dn__lang_hit *h)
         }
         sc->slots_read[j] = v;
     }
-    if (sc->ev->id.ptr)
+    if (sc->ev->id.ptr) {
+        fps[n] = id_fingerprint(sc->ev->id);
         ids[n++] = sc->ev->id;
+    }
     for (uint32_t i = 0; i < sc->slots_read_n && n < EVENT_IDS_MAX && x->st && x->e; i++) {
         dn_str tmp[EVENT_IDS_MAX];
         uint32_t got = dn__state_agg_event_ids(x->st, x->e, sc->slots_read[i], sc->ev->ts_ms,
                                                x->cp_h, tmp, EVENT_IDS_MAX);
         for (uint32_t k = 0; k < got && n < EVENT_IDS_MAX; k++) {
+            uint64_t fp = id_fingerprint(tmp[k]);
             bool dup = false;
             for (uint32_t j = 0; j < n && !dup; j++)
-                dup = same_id(ids[j], tmp[k]);
-            if (!dup)
+                dup = fps[j] == fp && same_id(ids[j], tmp[k]);
+            if (!dup) {
+                fps[n] = fp;
                 ids[n++] = tmp[k];
+            }
         }
     }
     h->event_ids = ids;

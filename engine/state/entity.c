@@ -8,9 +8,10 @@
  * unless it was touched for the current event (touch_seq == event_seq): then the table stays
  * over the cap for this event only (at most the 4 role entities of one event).
  *
- * Bytes are accounted in stats.bytes for every allocation the state makes (entity blocks,
- * fact and id arrays, sets, hit notes, the slot array, the eviction batch and scratch), as
- * requested sizes, without malloc's own overhead.
+ * Bytes are accounted in stats.bytes for every allocation the state makes: the pool's regions
+ * (entities, fact and id arrays, counterparty sets and hit notes live there, see pool.c) and
+ * blocks too big for it, the distinct sets, hit logs, the slot array, the eviction batch and
+ * scratch, as requested sizes, without malloc's own overhead.
  */
 #include "state/state_int.h"
 
@@ -316,8 +317,7 @@ static void entity_destroy(dn__state *st, dn__entity *e)
         st->stats.bytes -= st->kinds[e->kind].plan->typology_count * sizeof(*e->typ);
         free(e->typ);
     }
-    st->stats.bytes -= sizeof(*e) + acc_bytes_of(&st->kinds[e->kind]) + (size_t)e->id_len;
-    free(e);
+    dn__pool_free(st, e, (uint32_t)(sizeof(*e) + acc_bytes_of(&st->kinds[e->kind]) + e->id_len));
 }
 
 void dn__state_free(dn__state *st)
@@ -327,7 +327,7 @@ void dn__state_free(dn__state *st)
     for (uint64_t i = 0; st->slots && i < st->slot_count; i++)
         if (st->slots[i].e)
             entity_destroy(st, st->slots[i].e);
-    dn__notepool_destroy(st);
+    dn__pool_destroy(st);
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(st->kinds[k].accs);
         free(st->kinds[k].slot_acc);
@@ -594,9 +594,10 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     rc = DN_ENOMEM;
     size_t acc_bytes = acc_bytes_of(&st->kinds[kind]);
     size_t size = sizeof(*e) + acc_bytes + id.len;
-    e = calloc(1, size);
+    e = dn__pool_alloc(st, (uint32_t)size);
     if (!e)
         goto fail;
+    memset(e, 0, size);
     e->h = h;
     e->kind = (uint8_t)kind;
     e->id_len = (uint16_t)id.len;
@@ -613,7 +614,6 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     table_put(st->slots, st->slot_count - 1, h, e);
     st->stats.entities++;
     st->stats.entities_created++;
-    st->stats.bytes += size;
     if (st->stats.entities * 2 > st->slot_count)
         table_grow(st);
     *out = e;

@@ -180,26 +180,34 @@ static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
     }
 }
 
-/* Moves the entity's facts and ids to a new block of ncap facts followed by nids_cap id bytes
- * (neither smaller than now), the live ones of each to the front of their region. A new block
- * and a copy of the live parts, not realloc: malloc and free serve these small sizes from
- * glibc's per-thread cache, realloc goes the slow way round and copies the dead parts too. */
+static uint32_t block_bytes(const dn__state *st, const dn__entity *e)
+{
+    return e->cap * st->kinds[e->kind].stride + e->ids_cap;
+}
+
+/* Moves the entity's facts and ids to a new block of at least ncap facts followed by nids_cap
+ * id bytes (neither smaller than now), the live ones of each to the front of their region; what
+ * the pool's block holds beyond that goes to the facts. A new block and a copy of the live
+ * parts, not realloc, which would copy the dead parts too. */
 static int block_resize(dn__state *st, dn__entity *e, uint32_t ncap, uint32_t nids_cap)
 {
     uint32_t stride = st->kinds[e->kind].stride;
+    uint64_t want = (uint64_t)ncap * stride + nids_cap;
+    if (want > UINT32_MAX)
+        return DN_ENOMEM;
+    ncap += (dn__pool_size((uint32_t)want) - (uint32_t)want) / stride;
     size_t ids_at = (size_t)ncap * stride;
     uint32_t live = e->end - e->first, live_ids = e->ids_tail - e->ids_head;
-    unsigned char *nb = malloc(ids_at + nids_cap);
+    unsigned char *nb = dn__pool_alloc(st, (uint32_t)want);
     if (!nb)
         return DN_ENOMEM;
     if (live)
         memcpy(nb, dn__fact_at(st, e, e->first), (size_t)live * stride);
     if (live_ids)
         memcpy(nb + ids_at, e->ids + (e->ids_head - e->ids_base), live_ids);
-    free(e->facts);
+    dn__pool_free(st, e->facts, block_bytes(st, e));
     e->base = e->first;
     e->ids_base = e->ids_head;
-    st->stats.bytes += (size_t)(ncap - e->cap) * stride + (nids_cap - e->ids_cap);
     e->facts = nb;
     e->ids = nids_cap ? (char *)nb + ids_at : NULL;
     e->cap = ncap;
@@ -278,8 +286,7 @@ static void dsets_free(dn__state *st, dn__entity *e)
 void dn__state_facts_free(dn__state *st, dn__entity *e)
 {
     dsets_free(st, e);
-    st->stats.bytes -= (size_t)e->cap * st->kinds[e->kind].stride + e->ids_cap;
-    free(e->facts); /* the ids are in the same block */
+    dn__pool_free(st, e->facts, block_bytes(st, e)); /* the ids are in the same block */
     e->facts = NULL;
     e->ids = NULL;
     e->cap = e->ids_cap = 0;
@@ -311,8 +318,7 @@ static void cp_put(dn__cp_entry *t, uint32_t cap, uint64_t h, int64_t ts)
 
 void dn__state_cps_free(dn__state *st, dn__entity *e)
 {
-    st->stats.bytes -= (size_t)e->cp_cap * sizeof(dn__cp_entry);
-    free(e->cps);
+    dn__pool_free(st, e->cps, e->cp_cap * (uint32_t)sizeof(dn__cp_entry));
     e->cps = NULL;
     e->cp_cap = e->cp_count = 0;
 }
@@ -367,26 +373,26 @@ static int cps_make_room(dn__state *st, dn__entity *e, int64_t cut)
     uint32_t ncap = e->cp_cap < 4 ? 4 : e->cp_cap + e->cp_cap / 2;
     if (ncap > CP_LINEAR_MAX) {
         ncap = e->cp_cap > CP_LINEAR_MAX ? e->cp_cap * 2 : 2 * CP_LINEAR_MAX;
-        dn__cp_entry *nt = calloc(ncap, sizeof(*nt));
+        dn__cp_entry *nt = dn__pool_alloc(st, ncap * (uint32_t)sizeof(*nt));
         if (!nt)
             return DN_ENOMEM;
+        memset(nt, 0, ncap * sizeof(*nt));
         uint32_t n = e->cp_cap <= CP_LINEAR_MAX ? e->cp_count : e->cp_cap;
         for (uint32_t i = 0; i < n; i++)
             if (e->cps[i].h != 0)
                 cp_put(nt, ncap, e->cps[i].h, e->cps[i].ts);
-        free(e->cps);
+        dn__pool_free(st, e->cps, e->cp_cap * (uint32_t)sizeof(*nt));
         e->cps = nt;
     } else {
-        /* malloc, copy, free rather than realloc: see block_resize */
-        dn__cp_entry *nt = malloc(ncap * sizeof(*nt));
+        /* a new block and a copy, rather than realloc: see block_resize */
+        dn__cp_entry *nt = dn__pool_alloc(st, ncap * (uint32_t)sizeof(*nt));
         if (!nt)
             return DN_ENOMEM;
         if (e->cp_count)
             memcpy(nt, e->cps, e->cp_count * sizeof(*nt));
-        free(e->cps);
+        dn__pool_free(st, e->cps, e->cp_cap * (uint32_t)sizeof(*nt));
         e->cps = nt;
     }
-    st->stats.bytes += (size_t)(ncap - e->cp_cap) * sizeof(dn__cp_entry);
     e->cp_cap = ncap;
     return 0;
 }

@@ -13,8 +13,8 @@
  * dn__state_hit_score counts them.
  *
  * A hit may carry a note: an opaque explanation that engine/score builds (because lines, event
- * ids) and reads back when it renders an alert. The state copies it into its note pool
- * (notepool.c) and gives the block back with the hit.
+ * ids) and reads back when it renders an alert. The state copies it into its pool
+ * (pool.c) and gives the block back with the hit.
  */
 #include "state/state_int.h"
 
@@ -26,7 +26,7 @@
 static void hit_release(dn__state *st, dn__hit *h)
 {
     if (h->note) {
-        dn__notepool_free(st, h->note, h->note_len);
+        dn__pool_free(st, h->note, h->note_len);
         h->note = NULL;
     }
 }
@@ -96,7 +96,7 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
         st->stats.bytes += (size_t)rules * sizeof(*e->hit_last);
     }
     if (note_len) {
-        copy = dn__notepool_alloc(st, note_len);
+        copy = dn__pool_alloc(st, note_len);
         if (!copy)
             goto fail;
         memcpy(copy, note, note_len);
@@ -135,7 +135,7 @@ int dn__state_record_hit_note(dn__state *st, dn__entity *e, uint32_t rule, int64
     e->hit_last[rule] = abs + 1;
     return 0;
 fail:
-    dn__notepool_free(st, copy, note_len);
+    dn__pool_free(st, copy, note_len);
     return rc;
 }
 

@@ -19,23 +19,20 @@
  *     that shares one running window start (dn__win: tail, tail_ts);
  *   - scratch for distinct() (an open-addressing set cleared per query) owned by the state.
  *
- * One entity (dn__entity) is a single malloc block: header, accumulators, window starts, then
- * the id bytes.
- * Beside it, allocated lazily:
- *   facts  the facts, oldest first, in an array addressed by ABSOLUTE uint32 indices [first, end):
- *          array position = abs - base (differences are taken modulo 2^32). When the array's end
- *          is reached, the live facts are moved to its front (base = first) if that frees at
- *          least an eighth of it, else it grows by half (realloc: positions stay). Capacities are
- *          not powers of two, so an account of 10 facts holds 13 slots, not 16;
- *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
- *          absolute offsets [ids_head, ids_tail) with ids_base at position 0. It is the tail
- *          of the facts' block (ids = facts + cap * stride; NULL while ids_cap is 0), sized
- *          with the facts for ids of their mean length, so one realloc usually serves both;
- *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
- *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
- *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so
- *          hit queries read the hits of the rules they ask about, not the whole log;
- *   typ    the per-typology alerting state.
+ * One entity (dn__entity) is a single block of the pool (pool.c): header, accumulators, window
+ * starts, then the id bytes. Beside it, allocated lazily: facts  the facts, oldest first, in an
+ * array addressed by ABSOLUTE uint32 indices [first, end): array position = abs - base (differences
+ * are taken modulo 2^32). When the array's end is reached, the live facts are moved to its front
+ * (base = first) if that frees at least an eighth of it, else it grows by half (realloc: positions
+ * stay). Capacities are not powers of two, so an account of 10 facts holds 13 slots, not 16; ids
+ * the facts' event ids, back to back, in a byte array addressed the same way by absolute offsets
+ * [ids_head, ids_tail) with ids_base at position 0. It is the tail of the facts' block (ids = facts
+ * + cap * stride; NULL while ids_cap is 0), sized with the facts for ids of their mean length, so
+ * one realloc usually serves both; cps    the new_counterparty memory: open-addressing set of
+ * (counterparty hash, last ts); hits   the hit log (rule, ts, score, optional note), oldest first,
+ * each hit linked to the previous hit of its rule, and beside it (hit_last) the newest hit of each
+ * rule, so hit queries read the hits of the rules they ask about, not the whole log; typ    the
+ * per-typology alerting state.
  *
  * Invariants:
  *   - facts are in non-decreasing ts order (a late fact takes the entity's newest ts);
@@ -80,14 +77,16 @@ typedef struct dn__acc_spec {
     bool amount_only; /* count only facts that carry an amount (avg) */
 } dn__acc_spec;
 
-typedef struct dn__acc {
+/* Packed (12 bytes, not 16): an account holds some thirty of these, and every event reads and
+ * writes them, so their cache lines are what the state costs in memory traffic. */
+typedef struct __attribute__((packed, aligned(4))) dn__acc {
     int64_t sum;
     uint32_t count;
 } dn__acc;
 
 /* The running window of one window length, shared by the accumulators of that window (a group,
  * adjacent in accs): they always start at the same fact. */
-typedef struct dn__win {
+typedef struct __attribute__((packed, aligned(4))) dn__win {
     uint32_t tail;   /* absolute index of the oldest fact still in the window */
     int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
                         known without touching the facts (a cache miss per window otherwise) */
@@ -170,7 +169,7 @@ typedef struct dn__hit {
     int64_t ts;
     uint32_t rule;
     int32_t score;
-    void *note; /* malloc'd explanation (engine/score), or NULL */
+    void *note; /* the explanation (engine/score), a pool block, or NULL */
     uint32_t note_len;
     uint32_t prev; /* how many entries back the previous hit of the same rule was; 0: none */
 } dn__hit;
@@ -218,15 +217,15 @@ typedef struct dn__slot {
     dn__entity *e; /* NULL: empty */
 } dn__slot;
 
-/* Hit notes' memory (notepool.c): classes of DN__NOTE_MIN bytes doubling, DN__NOTE_CLASSES of
- * them; longer notes are malloc'd. */
-#define DN__NOTE_MIN     64u
-#define DN__NOTE_CLASSES 6
+/* The pool of entities, fact blocks, new_counterparty sets and hit notes (pool.c): size classes
+ * from 32 bytes, four per doubling, up to 64 KiB. */
+#define DN__POOL_CLASSES 45
 
-typedef struct dn__notepool {
-    struct free_block *free[DN__NOTE_CLASSES];
-    struct slab *slabs;
-} dn__notepool;
+typedef struct dn__pool {
+    struct free_block *free[DN__POOL_CLASSES];
+    struct region *regions;
+    unsigned char *bump, *end; /* the newest region's part not carved yet */
+} dn__pool;
 
 struct dn__state {
     dn_state_config cfg;
@@ -241,7 +240,7 @@ struct dn__state {
     uint64_t *scratch; /* distinct() set */
     uint32_t scratch_cap;
     uint64_t *acc_mask; /* observe(): one fact's accumulator set, the most acc_words of a kind */
-    dn__notepool notes;
+    dn__pool pool;
     dn_state_stats stats;
 };
 
@@ -272,10 +271,12 @@ static inline const char *dn__entity_id_ptr(const dn__state *st, const dn__entit
     return (const char *)(dn__entity_wins(e) + e->win_n);
 }
 
-/* notepool.c */
-void *dn__notepool_alloc(dn__state *st, uint32_t len);
-void dn__notepool_free(dn__state *st, void *p, uint32_t len); /* len as allocated */
-void dn__notepool_destroy(dn__state *st);
+/* pool.c: a block of at least len bytes (it holds dn__pool_size(len)); free it with the len
+ * asked for, or any len between that and dn__pool_size(len) */
+void *dn__pool_alloc(dn__state *st, uint32_t len);
+uint32_t dn__pool_size(uint32_t len);
+void dn__pool_free(dn__state *st, void *p, uint32_t len);
+void dn__pool_destroy(dn__state *st);
 /* hits.c */
 void dn__state_hits_free(dn__state *st, dn__entity *e);
 void dn__state_hits_prune(dn__state *st, dn__entity *e, int64_t now_ms);

@@ -3,7 +3,7 @@
  *
  * DN_POISON / DN_UNPOISON wrap ASan's manual poisoning when the build has it (gcc's
  * __SANITIZE_ADDRESS__, clang's address_sanitizer feature) and do nothing otherwise. Pools that
- * recycle blocks (the reorder buffer's event copies, the state's hit notes) poison a block when
+ * recycle blocks (the reorder buffer's event copies, the state's pool) poison a block when
  * it goes back on their free list and unpoison it when they hand it out again.
  */
 #ifndef DN_COMMON_POISON_H

@@ -20,19 +20,23 @@
  *   - scratch for distinct() (an open-addressing set cleared per query) owned by the state.
  *
  * One entity (dn__entity) is a single block of the pool (pool.c): header, accumulators, window
- * starts, then the id bytes. Beside it, allocated lazily: facts  the facts, oldest first, in an
- * array addressed by ABSOLUTE uint32 indices [first, end): array position = abs - base (differences
- * are taken modulo 2^32). When the array's end is reached, the live facts are moved to its front
- * (base = first) if that frees at least an eighth of it, else it grows by half (realloc: positions
- * stay). Capacities are not powers of two, so an account of 10 facts holds 13 slots, not 16; ids
- * the facts' event ids, back to back, in a byte array addressed the same way by absolute offsets
- * [ids_head, ids_tail) with ids_base at position 0. It is the tail of the facts' block (ids = facts
- * + cap * stride; NULL while ids_cap is 0), sized with the facts for ids of their mean length, so
- * one realloc usually serves both; cps    the new_counterparty memory: open-addressing set of
- * (counterparty hash, last ts); hits   the hit log (rule, ts, score, optional note), oldest first,
- * each hit linked to the previous hit of its rule, and beside it (hit_last) the newest hit of each
- * rule, so hit queries read the hits of the rules they ask about, not the whole log; typ    the
- * per-typology alerting state.
+ * starts, then the id bytes.
+ * Beside it, allocated lazily:
+ *   facts  the facts, oldest first, in an array addressed by ABSOLUTE uint32 indices [first, end):
+ *          array position = abs - base (differences are taken modulo 2^32). When the array's end
+ *          is reached, the live facts are moved to its front (base = first) if that frees at
+ *          least an eighth of it, else it grows by half (a new block: the live facts move to
+ *          its front) and takes whatever more its pool block holds. Capacities are not powers
+ *          of two, so an account of 10 facts holds some 13 slots, not 16;
+ *   ids    the facts' event ids, back to back, in a byte array addressed the same way by
+ *          absolute offsets [ids_head, ids_tail) with ids_base at position 0. It is the tail
+ *          of the facts' block (ids = facts + cap * stride; NULL while ids_cap is 0), sized
+ *          with the facts for ids of their mean length, so one new block usually serves both;
+ *   cps    the new_counterparty memory: open-addressing set of (counterparty hash, last ts);
+ *   hits   the hit log (rule, ts, score, optional note), oldest first, each hit linked to the
+ *          previous hit of its rule, and beside it (hit_last) the newest hit of each rule, so
+ *          hit queries read the hits of the rules they ask about, not the whole log;
+ *   typ    the per-typology alerting state.
  *
  * Invariants:
  *   - facts are in non-decreasing ts order (a late fact takes the entity's newest ts);

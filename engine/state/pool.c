@@ -2,7 +2,9 @@
  * pool.c - the state's memory for the blocks that come and go while entities live: fact blocks,
  * new_counterparty sets and hit notes, and the entities themselves. Size classes from 32 bytes,
  * four to each doubling (32, 40, 48, 56, 64, 80, ..., 64 KiB), carved from 1 MiB regions; each
- * class is a free list reused last in, first out. Larger blocks go to malloc.
+ * class is a free list reused last in, first out, and a class with none free carves a block
+ * off the newest region. Regions are mapped populated (one call, not a page fault per page).
+ * Larger blocks go to malloc.
  *
  * Why: these blocks are freed about as often as they are made (a fact block is replaced each
  * time it grows: about once per event across the state), and glibc's free of mid-sized blocks
@@ -10,8 +12,8 @@
  * before them, showed as a tenth of the replay time. A block's class follows from the size its
  * owner asked for and keeps (dn__pool_size tells what the block can hold), so blocks carry no
  * header. Regions are kept until the state is freed: stats.bytes counts regions and big blocks,
- * not each block. Under AddressSanitizer free blocks are poisoned, so a block used after its
- * owner gave it back is still reported.
+ * not each block. Under AddressSanitizer free blocks and the regions' uncarved rest are
+ * poisoned, so a block used after its owner gave it back, or past its end, is still reported.
  */
 #include "state/state_int.h"
 
@@ -21,7 +23,6 @@
 #include <sys/mman.h>
 
 #define REGION_BYTES (1024u * 1024u)
-#define REFILL_BYTES (16u * 1024u) /* carved for a class at a time */
 #define CLASS_MIN    32u
 
 typedef struct free_block {
@@ -61,35 +62,30 @@ uint32_t dn__pool_size(uint32_t len)
     return c < 0 ? len : class_size(c);
 }
 
-/* Puts fresh blocks of class c on its free list: false when memory ran out. */
-static bool refill(dn__state *st, int c)
+/* A block of class c never used before, carved from the newest region: NULL when memory ran
+ * out. One at a time, so no memory is touched before its owner touches it. */
+static void *carve(dn__state *st, int c)
 {
     dn__pool *pl = &st->pool;
     uint32_t size = class_size(c);
-    uint32_t want = size < REFILL_BYTES ? REFILL_BYTES / size : 1;
     if ((size_t)(pl->end - pl->bump) < size) {
         /* populated at once: one call maps the region's pages instead of a fault per page */
         void *m = mmap(NULL, REGION_BYTES, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (m == MAP_FAILED)
-            return false;
+            return NULL;
         region *r = m;
         r->next = pl->regions;
         pl->regions = r;
         pl->bump = r->bytes;
         pl->end = (unsigned char *)m + REGION_BYTES;
         st->stats.bytes += REGION_BYTES;
+        DN_POISON(pl->bump, (size_t)(pl->end - pl->bump));
     }
-    size_t fit = (size_t)(pl->end - pl->bump) / size;
-    uint32_t n = fit < want ? (uint32_t)fit : want;
-    for (uint32_t i = n; i-- > 0;) {
-        free_block *f = (free_block *)(pl->bump + (size_t)i * size);
-        f->next = pl->free[c];
-        pl->free[c] = f;
-        DN_POISON(f, size);
-    }
-    pl->bump += (size_t)n * size;
-    return true;
+    void *b = pl->bump;
+    pl->bump += size;
+    DN_UNPOISON(b, size);
+    return b;
 }
 
 void *dn__pool_alloc(dn__state *st, uint32_t len)
@@ -102,9 +98,9 @@ void *dn__pool_alloc(dn__state *st, uint32_t len)
             st->stats.bytes += len;
         return p;
     }
-    if (!pl->free[c] && !refill(st, c))
-        return NULL;
     free_block *b = pl->free[c];
+    if (!b)
+        return carve(st, c);
     DN_UNPOISON(b, class_size(c));
     pl->free[c] = b->next;
     return b;

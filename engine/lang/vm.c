@@ -47,6 +47,23 @@ typedef struct re_memo {
     char text[MEMO_TEXT];
 } re_memo;
 
+/* A where-filter of the usual shape, `t1 and t2 ... and tn`, each test one instruction
+ * (TYPEIS, INF, CMPFC, or FIELD then MATCH) maybe negated by a NOT, evaluated without the VM:
+ * what filter_test below does for each is what the VM does for those instructions. */
+#define FILTER_LITS_MAX 4
+
+typedef struct filter_lit {
+    const dn__insn *in; /* the test's instruction (MATCH's for FIELD, MATCH) */
+    uint32_t field;     /* FIELD's field, for MATCH */
+    bool is_not;        /* a NOT follows */
+} filter_lit;
+
+typedef struct filter_lits {
+    const dn__program *prog;
+    uint32_t n; /* 0: not of this shape, run by the VM */
+    filter_lit lit[FILTER_LITS_MAX];
+} filter_lits;
+
 typedef struct witness {
     uint16_t site;
     dn__value l, r;
@@ -81,6 +98,8 @@ struct dn__lang_scratch {
     uint64_t type_bits[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT];
     uint64_t run_mask[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1]; /* the last: no valid type */
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
+    /* per kind and filter: the filter as a conjunction of tests (filter_lits), or count 0 */
+    filter_lits *lits[DN__ENT_KIND_COUNT];
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
     uint64_t field_valid;
@@ -120,6 +139,8 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
     free(sc->memo);
     free(sc->re_db);
     free(sc->in_known);
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+        free(sc->lits[k]);
     free(sc->hits);
     free(sc->because);
     free(sc->ids);
@@ -194,13 +215,56 @@ static int only_type(const dn__program *p)
     return (int)(in->b & 255);
 }
 
-/* Fills type_bits and run_mask (see the scratch). */
-static void plan_filters(dn__lang_scratch *sc)
+/* p as a conjunction of tests (see filter_lits); false when it is not of that shape. */
+static bool parse_lits(const dn__program *p, filter_lits *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->prog = p;
+    uint32_t pc = 0;
+    while (pc < p->len && out->n < FILTER_LITS_MAX) {
+        const dn__insn *in = &p->code[pc];
+        filter_lit *l = &out->lit[out->n];
+        if (in->op == OP_TYPEIS || in->op == OP_INF || in->op == OP_CMPFC) {
+            l->in = in;
+            pc++;
+        } else if (in->op == OP_FIELD && pc + 1 < p->len && p->code[pc + 1].op == OP_MATCH) {
+            l->field = in->b;
+            l->in = &p->code[pc + 1];
+            pc += 2;
+        } else {
+            return false;
+        }
+        bool is_retf = l->in->a & DN__RETF;
+        if (pc < p->len && p->code[pc].op == OP_NOT) {
+            if (is_retf)
+                return false; /* a NOT after a test that returned already: not what codegen makes */
+            l->is_not = true;
+            is_retf = p->code[pc].a & DN__RETF;
+            pc++;
+        }
+        out->n++;
+        if (is_retf)
+            continue; /* false returned false; true went on with nothing on the stack */
+        if (pc < p->len && p->code[pc].op == OP_RET)
+            return true; /* the last test's bool is the result */
+        return false;
+    }
+    out->n = 0;
+    return false;
+}
+
+/* Fills type_bits, run_mask and lits (see the scratch): false when memory ran out. */
+static bool plan_filters(dn__lang_scratch *sc)
 {
     const dn_ruleset *rs = sc->rs;
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
+        sc->lits[k] = calloc(rs->filter_count[k] + 1, sizeof(*sc->lits[k]));
+        if (!sc->lits[k])
+            return false;
         for (uint32_t i = 0; i < rs->filter_count[k]; i++) {
             const dn__program *p = &rs->filters[k][i].prog;
+            if (!parse_lits(p, &sc->lits[k][i]))
+                sc->lits[k][i].n = 0;
             if (!is_type_only(p)) {
                 int only = only_type(p);
                 for (int t = 0; t <= DN_EV_TYPE_COUNT; t++)
@@ -217,6 +281,7 @@ static void plan_filters(dn__lang_scratch *sc)
         }
     }
     sc->ev = NULL;
+    return true;
 }
 
 int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
@@ -259,7 +324,8 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
             goto oom;
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
         sc->is_filter_role_free[k] = filters_role_free(rs, (dn__entity_kind)k);
-    plan_filters(sc);
+    if (!plan_filters(sc))
+        goto oom;
     sc->re_db = malloc(nre);
     if (!sc->re_db)
         goto oom;
@@ -994,6 +1060,53 @@ static bool run_filter(dn__lang_scratch *sc, const dn__program *p, dn__role role
     return run(sc, p, &x);
 }
 
+/* One test of a filter_lits, as the VM would work it out (no witnesses: filters have none). */
+static inline bool filter_test(dn__lang_scratch *sc, dn__role role, const filter_lit *l,
+                               const dn__program *p)
+{
+    const dn__insn *in = l->in;
+    int op = in->a & ~DN__RETF;
+    bool res;
+    switch ((dn__opcode)in->op) {
+    case OP_TYPEIS: {
+        dn_event_type t = sc->ev->type;
+        bool is_eq = t == (dn_event_type)(in->b & 255);
+        res = (unsigned)t < DN_EV_TYPE_COUNT && (op == TK_EQ ? is_eq : !is_eq);
+        break;
+    }
+    case OP_INF: {
+        int m = field_in_set(sc, role, in->b >> 24, in->b & 0xffffffu);
+        res = m >= 0 && ((in->a & 1) ? !m : m);
+        break;
+    }
+    case OP_CMPFC: {
+        dn__value v;
+        field_value(sc, role, in->b & 255, &v);
+        res = cmp_values(op, &v, &p->consts[in->b >> 8]);
+        break;
+    }
+    default: { /* OP_MATCH on FIELD l->field */
+        dn__value v;
+        field_value(sc, role, l->field, &v);
+        res = false;
+        if (!v.is_missing && v.type == T_STRING) {
+            bool m = run_regex(sc, in->b, &v);
+            res = (in->a & 1) ? !m : m;
+        }
+        break;
+    }
+    }
+    return l->is_not ? !res : res;
+}
+
+static inline bool run_lits(dn__lang_scratch *sc, dn__role role, const filter_lits *fl)
+{
+    for (uint32_t j = 0; j < fl->n; j++)
+        if (!filter_test(sc, role, &fl->lit[j], fl->prog))
+            return false;
+    return true;
+}
+
 uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
 {
     const dn_ruleset *rs = sc->rs;
@@ -1007,8 +1120,15 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
     uint64_t bits = type < DN_EV_TYPE_COUNT ? sc->type_bits[k][type] : 0;
     for (uint64_t m = sc->run_mask[k][type]; m; m &= m - 1) {
         uint32_t i = (uint32_t)__builtin_ctzll(m);
-        sc->lower_len = 0;
-        if (run(sc, &rs->filters[k][i].prog, &x))
+        const filter_lits *fl = &sc->lits[k][i];
+        bool res;
+        if (fl->n) {
+            res = run_lits(sc, role, fl);
+        } else {
+            sc->lower_len = 0;
+            res = run(sc, &rs->filters[k][i].prog, &x);
+        }
+        if (res)
             bits |= 1ull << i;
     }
     if (sc->is_filter_role_free[k]) {

@@ -51,6 +51,11 @@ static void put_u64(out *o, uint64_t a)
     put(o, d + n, sizeof(d) - n);
 }
 
+static inline bool needs_no_escape(unsigned char ch)
+{
+    return ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\';
+}
+
 static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
 {
     char tmp[160];
@@ -145,6 +150,14 @@ static void put_value(out *o, const dn_ruleset *rs, const dn__value *v)
     case T_STRING: {
         put(o, "\"", 1);
         for (uint32_t i = 0; i < v->v.s.len; i++) {
+            uint32_t run = i; /* the bytes that print as they are, copied at once */
+            while (run < v->v.s.len && needs_no_escape((unsigned char)v->v.s.ptr[run]))
+                run++;
+            if (run > i) {
+                put(o, v->v.s.ptr + i, run - i);
+                i = run - 1;
+                continue;
+            }
             unsigned char ch = (unsigned char)v->v.s.ptr[i];
             if (ch == '"' || ch == '\\') {
                 char esc[2] = {'\\', (char)ch};

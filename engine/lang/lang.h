@@ -79,6 +79,10 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out);
 void dn__lang_scratch_free(dn__lang_scratch *sc);
 
 void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor);
+/* The same with the dn__hash64 of the event's src and dst (0 when absent or empty) already at
+ * hand: the engine's dn__event_hashes, the values its facts keep as counterparties. */
+void dn__lang_event_begin_h(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor,
+                            uint64_t src_h, uint64_t dst_h);
 /* Where-filter bits of role's entity kind for the current event (see dn__state_plan). */
 uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role);
 /*

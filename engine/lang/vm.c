@@ -90,7 +90,7 @@ struct dn__lang_scratch {
     int8_t *re_db;               /* per regex: the database of its field, -1 when none */
     /* where-filter bits per entity kind, for the current event: src and dst share the account
      * kind's filters, computed once when no filter reads a role-relative field */
-    uint64_t src_h, dst_h; /* dn__hash64 of the event's src and dst (0 when NULL) */
+    uint64_t src_h, dst_h; /* dn__hash64 of the event's src and dst (0 when absent or empty) */
     uint64_t filter_bits[DN__ENT_KIND_COUNT];
     bool has_filter_bits[DN__ENT_KIND_COUNT];
     /* filters that read nothing but the event type are worked out once per type: their bits
@@ -560,10 +560,16 @@ static int on_prefilter(unsigned int id, unsigned long long from, unsigned long 
 
 static uint64_t str_hash(dn_str s)
 {
-    return s.ptr ? dn__hash64(s.ptr, s.len) : 0;
+    return s.ptr && s.len > 0 ? dn__hash64(s.ptr, s.len) : 0;
 }
 
 void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor)
+{
+    dn__lang_event_begin_h(sc, ev, amount_base_minor, str_hash(ev->src), str_hash(ev->dst));
+}
+
+void dn__lang_event_begin_h(dn__lang_scratch *sc, const dn_event *ev, int64_t amount_base_minor,
+                            uint64_t src_h, uint64_t dst_h)
 {
     const dn_ruleset *rs = sc->rs;
     sc->ev = ev;
@@ -573,8 +579,8 @@ void dn__lang_event_begin(dn__lang_scratch *sc, const dn_event *ev, int64_t amou
     memset(sc->cache, -1, rs->regex_count + 1);
     memset(sc->in_known, 0, 3 * (size_t)(rs->set_count + 1) * sizeof(uint64_t));
     memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
-    sc->src_h = str_hash(ev->src);
-    sc->dst_h = str_hash(ev->dst);
+    sc->src_h = src_h;
+    sc->dst_h = dst_h;
     memset(sc->memo_cur, 0, sizeof(sc->memo_cur));
     if (!sc->is_prefilter_on)
         return;

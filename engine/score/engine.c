@@ -272,7 +272,7 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
 {
     int rc = 0;
     dn__state_event_begin(e->st);
-    dn__lang_event_begin(e->sc, ev, amount_base);
+    dn__lang_event_begin_h(e->sc, ev, amount_base, hs->src, hs->dst);
     dn__fact_in fact; /* what every role's fact shares; score_role patches in the rest */
     dn__score_event_fact(ev, amount_base, hs, &fact);
     for (int role = 0; role < DN__ROLE_COUNT; role++)

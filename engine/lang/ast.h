@@ -344,7 +344,8 @@ typedef struct dn__insn {
 /* A witness site: a comparison (or bare boolean) whose operands explain a hit. */
 typedef struct dn__site {
     const char *left_text;  /* source of the left side, blanks runs made one space */
-    const char *right_text; /* source of the right side (regex, list), or NULL: print value */
+    const char *right_text; /* source of the right side (regex, list), blanks runs made one
+                               space, or NULL: print the value */
     const char *op_text;    /* ">=", "in", "~", ... */
     uint32_t off;           /* source offset, orders because strings */
     bool is_bare;           /* bare boolean: "x = true"; or `not (...)`: text only */

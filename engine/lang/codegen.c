@@ -74,19 +74,18 @@ static const char *span_text(gen *g, const dn__span *sp)
     return s;
 }
 
-/* Source text with every run of blanks and newlines written as one space (what a because
- * string shows), made once here rather than on every hit. */
-static const char *flat_text(gen *g, const dn__span *sp)
+/* Text with every run of blanks and newlines written as one space (what a because string
+ * shows), made once here rather than on every hit. */
+static const char *flat(gen *g, const char *in, size_t len)
 {
-    char *s = dn__arena_alloc(g->c->a, sp->len + 1);
+    char *s = dn__arena_alloc(g->c->a, len + 1);
     if (!s) {
         g->c->err = DN_ENOMEM;
         return NULL;
     }
-    const char *in = sp->src->text + sp->off;
     size_t n = 0;
     bool blank = false;
-    for (uint32_t i = 0; i < sp->len; i++) {
+    for (size_t i = 0; i < len; i++) {
         char ch = in[i];
         if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
             blank = true;
@@ -99,6 +98,11 @@ static const char *flat_text(gen *g, const dn__span *sp)
     }
     s[n] = '\0';
     return s;
+}
+
+static const char *flat_text(gen *g, const dn__span *sp)
+{
+    return flat(g, sp->src->text + sp->off, sp->len);
 }
 
 static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const char *op,
@@ -117,7 +121,7 @@ static uint16_t add_site(gen *g, const dn__expr *e, const dn__expr *left, const 
     memset(s, 0, sizeof(*s));
     s->left_text = flat_text(g, left ? &left->sp : &e->sp);
     s->op_text = op;
-    s->right_text = right;
+    s->right_text = right ? flat(g, right, strlen(right)) : NULL;
     s->off = e->sp.off;
     return (uint16_t)p->site_count++;
 }

@@ -188,21 +188,6 @@ size_t dn__lang_value_format(const dn_ruleset *rs, const dn__value *v, char *buf
     return o.len;
 }
 
-/* Source text with every run of blanks and newlines written as one space. */
-static void put_src(out *o, const char *s)
-{
-    static const char blanks[] = " \t\n\r";
-    while (*s) {
-        size_t n = strcspn(s, blanks); /* a word */
-        put(o, s, n);
-        s += n;
-        size_t b = strspn(s, blanks); /* the blanks after it */
-        s += b;
-        if (b && *s)
-            put(o, " ", 1);
-    }
-}
-
 size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
                              const dn__value *r, char *buf, size_t cap)
 {
@@ -222,7 +207,7 @@ size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const d
     puts_(&o, site->op_text);
     puts_(&o, " ");
     if (site->right_text)
-        put_src(&o, site->right_text);
+        puts_(&o, site->right_text); /* flattened by codegen */
     else
         put_value(&o, rs, r);
     return o.len;

@@ -100,6 +100,7 @@ struct dn__lang_scratch {
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
     /* per kind and filter: the filter as a conjunction of tests (filter_lits), or count 0 */
     filter_lits *lits[DN__ENT_KIND_COUNT];
+    bool is_filter_tests_on;
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
     uint64_t field_valid;
@@ -342,6 +343,7 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     }
     const char *env = getenv("DRAGNET_NO_PREFILTER");
     sc->is_prefilter_on = !rs->no_prefilter && !(env && env[0] == '1');
+    sc->is_filter_tests_on = true;
     *out = sc;
     return 0;
 oom:
@@ -352,6 +354,16 @@ oom:
 void dn__lang_scratch_set_prefilter(dn__lang_scratch *sc, bool on)
 {
     sc->is_prefilter_on = on;
+}
+
+void dn__lang_scratch_set_filter_tests(dn__lang_scratch *sc, bool on)
+{
+    sc->is_filter_tests_on = on;
+}
+
+bool dn__lang_filter_is_fast(const dn__lang_scratch *sc, dn__entity_kind k, uint32_t i)
+{
+    return (unsigned)k < DN__ENT_KIND_COUNT && i < sc->rs->filter_count[k] && sc->lits[k][i].n > 0;
 }
 
 void dn__lang_stats_get(const dn__lang_scratch *sc, dn__lang_stats *out)
@@ -1128,7 +1140,7 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
         uint32_t i = (uint32_t)__builtin_ctzll(m);
         const filter_lits *fl = &sc->lits[k][i];
         bool res;
-        if (fl->n) {
+        if (fl->n && sc->is_filter_tests_on) {
             res = run_lits(sc, role, fl);
         } else {
             sc->lower_len = 0;

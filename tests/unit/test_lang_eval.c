@@ -439,6 +439,8 @@ static void test_prefilter_equivalence(void **state)
                                        "x",
                                        "\xff\xfe",
                                        "payment for services rendered in full",
+                                       "a reference longer than the memo keeps: usdt at the end "
+                                       "of it, withdrawal fee too",
                                        "1111",
                                        "rent"};
     dn_ruleset *rs = NULL;
@@ -452,10 +454,12 @@ static void test_prefilter_equivalence(void **state)
     assert_non_null(sts[0]);
     assert_non_null(sts[1]);
     uint32_t total = 0;
-    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+    /* twice over: the second pass takes repeated subjects' answers from the memo */
+    for (size_t i = 0; i < 2 * (sizeof(refs) / sizeof(refs[0])); i++) {
         for (int nm = 0; nm < 2; nm++) {
             dn_event ev = base_event();
-            ev.reference = (dn_str){refs[i], (uint32_t)strlen(refs[i])};
+            const char *ref = refs[i % (sizeof(refs) / sizeof(refs[0]))];
+            ev.reference = (dn_str){ref, (uint32_t)strlen(ref)};
             ev.src_name = nm ? (dn_str){"Mrs. Smith", 10} : (dn_str){"Acme", 4};
             uint32_t mask[2] = {0, 0};
             dn__lang_scratch *scs[2] = {on, off};
@@ -469,7 +473,7 @@ static void test_prefilter_equivalence(void **state)
                 dn__lang_event_end(scs[k]);
             }
             if (mask[0] != mask[1])
-                fprintf(stderr, "ref '%s': prefilter %x, none %x\n", refs[i], mask[0], mask[1]);
+                fprintf(stderr, "ref '%s': prefilter %x, none %x\n", ref, mask[0], mask[1]);
             assert_int_equal(mask[0], mask[1]);
             total += (uint32_t)__builtin_popcount(mask[0]);
         }
@@ -479,12 +483,97 @@ static void test_prefilter_equivalence(void **state)
     dn__lang_stats_get(on, &s_on);
     dn__lang_stats_get(off, &s_off);
     assert_true(s_on.prefilter_skips > 0);
+    assert_true(s_on.memo_hits > 0);
     assert_true(s_on.regex_runs < s_off.regex_runs);
     assert_int_equal(s_off.prefilter_skips, 0);
+    assert_int_equal(s_off.memo_hits, 0);
     dn__lang_scratch_free(on);
     dn__lang_scratch_free(off);
     dn__state_free(sts[0]);
     dn__state_free(sts[1]);
+    dn_ruleset_release(rs);
+}
+
+/* Where-filters worked out as a conjunction of tests give the VM's bits, whatever the event. */
+static void test_filter_tests_equivalence(void **state)
+{
+    (void)state;
+    static const char *const whens[] = {
+        "not (purpose in [\"SALA\", \"RENT\"])",
+        "reference ~ /\\bfee\\b/i",
+        "reference !~ /[a-z]/",
+        "not (reference ~ /loan/i)",
+        "type == \"cash_deposit\" and amount >= 800 EUR and amount < 1000 EUR",
+        "not (purpose in [\"SALA\"]) and reference ~ /loan|rent/i",
+        "type == \"card\" and dst_country in [\"KH\", \"MM\"]",
+        "type != \"card\" and not (ip_country in [\"TH\"])",
+        "ip_country in [\"KH\", \"TH\"]",
+        "type == \"crypto_buy\" or channel == \"crypto_exchange\"",
+        "purpose == \"SALA\"",
+        "amount >= 2000 EUR",
+        "remote_access == true",
+        "counterparty_country in [\"KH\"] and amount > 0 EUR",
+        "lower(reference) ~ /usdt/",
+        "mcc in [6051, 7995]",
+        "customer.segment in [\"smb\"] and src_name ~ /ltd/i and amount < 50 EUR",
+    };
+    size_t nw = sizeof(whens) / sizeof(whens[0]);
+    char src[8192];
+    size_t len = (size_t)snprintf(src, sizeof(src), "%s", HDR);
+    for (size_t i = 0; i < nw; i++)
+        len += (size_t)snprintf(src + len, sizeof(src) - len,
+                                "rule r%zu \"d\" {\n on transfer, card, cash_deposit, crypto_buy\n "
+                                "for src\n when count(out, 7d, where %s) >= 0\n score 1\n}\n",
+                                i, whens[i]);
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(src, &rs), 0);
+    dn__lang_scratch *fast = NULL, *vm = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &fast), 0);
+    assert_int_equal(dn__lang_scratch_new(rs, &vm), 0);
+    dn__lang_scratch_set_filter_tests(vm, false);
+    uint32_t n_fast = 0, n_filters = dn__ruleset_plans(rs)[DN__ENT_ACCOUNT].filter_count;
+    for (uint32_t i = 0; i < n_filters; i++)
+        n_fast += dn__lang_filter_is_fast(fast, DN__ENT_ACCOUNT, i);
+    assert_true(n_fast >= 12); /* all but the `or`, lower() and and-of-three-with-regex ones */
+    assert_true(n_fast < n_filters);
+    static const char *const refs[] = {"Loan fee", "USDT", "rent", "", "12345", "fee"};
+    static const char *const purposes[] = {"SALA", "RENT", "GDDS", NULL};
+    static const dn_event_type types[] = {DN_EV_TRANSFER, DN_EV_CARD, DN_EV_CASH_DEPOSIT,
+                                          DN_EV_CRYPTO_BUY};
+    static const int64_t amounts[] = {4000, 90000, 250000, -1};
+    uint32_t differ = 0, seen_bits = 0;
+    for (size_t t = 0; t < 4; t++)
+        for (size_t r = 0; r < 6; r++)
+            for (size_t p = 0; p < 4; p++)
+                for (size_t a = 0; a < 4; a++) {
+                    dn_event ev = base_event();
+                    ev.type = types[t];
+                    ev.reference = (dn_str){refs[r], (uint32_t)strlen(refs[r])};
+                    if (r == 5)
+                        ev.reference = (dn_str){NULL, 0};
+                    ev.purpose = purposes[p] ? (dn_str){purposes[p], 4} : (dn_str){NULL, 0};
+                    ev.has_amount = amounts[a] >= 0;
+                    ev.amount_minor = amounts[a] >= 0 ? amounts[a] : 0;
+                    strcpy(ev.ip_country, a & 1 ? "TH" : "");
+                    strcpy(ev.dst_country, p & 1 ? "KH" : "DE");
+                    ev.remote_access = (int8_t)((int)a - 1);
+                    ev.channel =
+                        t == 0 && a == 2 ? (dn_str){"crypto_exchange", 15} : (dn_str){"online", 6};
+                    int64_t amount = ev.has_amount ? ev.amount_minor : 0;
+                    uint64_t bits[2];
+                    dn__lang_scratch *scs[2] = {fast, vm};
+                    for (int k = 0; k < 2; k++) {
+                        dn__lang_event_begin(scs[k], &ev, amount);
+                        bits[k] = dn__lang_filters(scs[k], DN__ROLE_SRC);
+                        dn__lang_event_end(scs[k]);
+                    }
+                    differ += bits[0] != bits[1];
+                    seen_bits |= (uint32_t)bits[0];
+                }
+    assert_int_equal(differ, 0);
+    assert_true(__builtin_popcount(seen_bits) >= (int)n_filters - 1);
+    dn__lang_scratch_free(fast);
+    dn__lang_scratch_free(vm);
     dn_ruleset_release(rs);
 }
 
@@ -642,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_because),
         cmocka_unit_test(test_regex_limit),
         cmocka_unit_test(test_prefilter_equivalence),
+        cmocka_unit_test(test_filter_tests_equivalence),
         cmocka_unit_test(test_sample_pack),
         cmocka_unit_test(test_folding),
         cmocka_unit_test(test_hash_covers_lists),

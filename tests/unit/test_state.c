@@ -5,6 +5,7 @@
  * the order the engine does: event_begin, touch, observe, then queries and record_hit.
  */
 #include "state/state.h"
+#include "state/state_int.h"
 
 #include "common/hash.h"
 #include "dragnet/error.h"
@@ -539,6 +540,39 @@ static void test_typology_and_bytes(void **state)
     assert_int_equal(dn__state_touch(st, DN__ENT_KIND_COUNT, S("x"), &e), DN_EINVAL);
 }
 
+/* The pool's classes hold what was asked with little to spare, and a freed block is the next
+ * one handed out for its class (freed with the length asked or the length it holds). */
+static void test_pool(void **state)
+{
+    (void)state;
+    dn__state *st = make_state(NULL, 0, 0, DAY_MS, 0, 100, 64);
+    uint32_t prev = 0;
+    for (uint32_t len = 1; len <= 70000; len++) {
+        uint32_t size = dn__pool_size(len);
+        assert_true(size >= len);
+        assert_true(size >= prev);
+        assert_int_equal(dn__pool_size(size), size);
+        if (len > 32 && len <= 65536)
+            assert_true((uint64_t)size * 4 <= (uint64_t)len * 5 + 4 * 8);
+        prev = size;
+    }
+    unsigned char *a = dn__pool_alloc(st, 100), *b = dn__pool_alloc(st, 100);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    memset(a, 0xab, dn__pool_size(100));
+    dn__pool_free(st, a, 100);
+    assert_ptr_equal(dn__pool_alloc(st, 100), a);
+    dn__pool_free(st, a, dn__pool_size(100));
+    assert_ptr_equal(dn__pool_alloc(st, 97), a);
+    unsigned char *big = dn__pool_alloc(st, 200000); /* beyond the classes: malloc */
+    assert_non_null(big);
+    memset(big, 1, 200000);
+    dn__pool_free(st, big, 200000);
+    dn__pool_free(st, a, 97);
+    dn__pool_free(st, b, 100);
+}
+
 /* A plan without slots keeps no facts, yet the observation still works. */
 static void test_no_slots_no_facts(void **state)
 {
@@ -622,6 +656,7 @@ int main(void)
         cmocka_unit_test_teardown(test_out_of_order_clamped, teardown),
         cmocka_unit_test_teardown(test_event_ids, teardown),
         cmocka_unit_test_teardown(test_typology_and_bytes, teardown),
+        cmocka_unit_test_teardown(test_pool, teardown),
         cmocka_unit_test_teardown(test_no_slots_no_facts, teardown),
         cmocka_unit_test_teardown(test_limits, teardown),
         cmocka_unit_test(test_bad_config),

@@ -10,6 +10,9 @@
  * truncated to fit; nothing is allocated.
  */
 #include "lang/ast.h"
+#include "lang/lang.h"
+
+#include "dragnet/error.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -211,4 +214,126 @@ size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const d
     else
         put_value(&o, rs, r);
     return o.len;
+}
+
+/* ---- deferred because lines ----
+ *
+ * A witness record: u16le site index; then the values the site's line prints (the left one
+ * unless the site is bare or text only, the right one too unless its text is source), each as
+ * u8 type, u8 is_missing and, when present, the payload: strings u16le length + bytes (cut at
+ * DN__WHY_STR_MAX), bools one byte, everything else the 8 bytes of the number. */
+
+static bool prints_left(const dn__site *site)
+{
+    return !site->is_text_only && !site->is_bare;
+}
+
+static bool prints_right(const dn__site *site)
+{
+    return prints_left(site) && !site->right_text;
+}
+
+static size_t put_why_value(unsigned char *out, const dn__value *v)
+{
+    size_t n = 0;
+    out[n++] = v->type;
+    out[n++] = v->is_missing;
+    if (v->is_missing)
+        return n;
+    if (v->type == T_STRING) {
+        uint32_t len = v->v.s.len < DN__WHY_STR_MAX ? v->v.s.len : DN__WHY_STR_MAX;
+        out[n++] = (unsigned char)(len & 0xff);
+        out[n++] = (unsigned char)(len >> 8);
+        if (len)
+            memcpy(out + n, v->v.s.ptr, len);
+        return n + len;
+    }
+    if (v->type == T_BOOL) {
+        out[n++] = v->v.b;
+        return n;
+    }
+    memcpy(out + n, &v->v.i, 8);
+    return n + 8;
+}
+
+size_t dn__lang_why_put(const dn__site *site, uint16_t idx, const dn__value *l, const dn__value *r,
+                        unsigned char *out)
+{
+    size_t n = 0;
+    out[n++] = (unsigned char)(idx & 0xff);
+    out[n++] = (unsigned char)(idx >> 8);
+    if (prints_left(site))
+        n += put_why_value(out + n, l);
+    if (prints_right(site))
+        n += put_why_value(out + n, r);
+    return n;
+}
+
+/* Reads one value back; false when the record ends early. */
+static bool get_why_value(const unsigned char **pp, const unsigned char *end, dn__value *v)
+{
+    const unsigned char *p = *pp;
+    memset(v, 0, sizeof(*v));
+    if (end - p < 2)
+        return false;
+    v->type = p[0];
+    v->is_missing = p[1] != 0;
+    p += 2;
+    if (!v->is_missing) {
+        if (v->type == T_STRING) {
+            if (end - p < 2)
+                return false;
+            uint32_t len = (uint32_t)p[0] | (uint32_t)p[1] << 8;
+            p += 2;
+            if ((uint32_t)(end - p) < len)
+                return false;
+            v->v.s = (dn_str){(const char *)p, len};
+            p += len;
+        } else if (v->type == T_BOOL) {
+            if (p == end)
+                return false;
+            v->v.b = *p++ != 0;
+        } else {
+            if (end - p < 8)
+                return false;
+            memcpy(&v->v.i, p, 8);
+            p += 8;
+        }
+    }
+    *pp = p;
+    return true;
+}
+
+int dn__lang_because_render(const dn_ruleset *rs, uint32_t rule, const void *why, uint32_t why_len,
+                            char *text, size_t cap, dn_str *lines, uint32_t max, uint32_t *n)
+{
+    *n = 0;
+    if (rule >= rs->rule_count)
+        return DN_EINVAL;
+    const dn__program *prog = &rs->rules[rule].prog;
+    const unsigned char *p = why, *end = p + why_len;
+    size_t used = 0;
+    while (p < end && *n < max) {
+        if (end - p < 2)
+            return DN_EINVAL;
+        uint32_t idx = (uint32_t)p[0] | (uint32_t)p[1] << 8;
+        p += 2;
+        if (idx >= prog->site_count)
+            return DN_EINVAL;
+        const dn__site *site = &prog->sites[idx];
+        dn__value l, r;
+        memset(&l, 0, sizeof(l));
+        memset(&r, 0, sizeof(r));
+        if ((prints_left(site) && !get_why_value(&p, end, &l)) ||
+            (prints_right(site) && !get_why_value(&p, end, &r)))
+            return DN_EINVAL;
+        size_t room = cap - used;
+        if (room < 2)
+            break;
+        size_t len = dn__lang_explain_site(rs, site, &l, &r, text + used,
+                                           room < DN__BECAUSE_MAX ? room : DN__BECAUSE_MAX);
+        lines[(*n)++] = (dn_str){text + used, (uint32_t)len};
+        used += len + 1;
+    }
+    return 0;
 }

@@ -66,8 +66,11 @@ int dn__ruleset_base_digits(const dn_ruleset *rs);
 typedef struct dn__lang_hit {
     uint32_t rule;         /* index into dn__ruleset_rules */
     const dn_str *because; /* each comparison of the `when` that held, with its values, e.g.
-                              "sum(in, 24h) = 5400.00 EUR >= 2000.00 EUR" */
+                              "sum(in, 24h) = 5400.00 EUR >= 2000.00 EUR"; NULL when deferred */
     uint32_t because_count;
+    const void *why; /* deferred (dn__lang_scratch_defer_because): the same lines not yet
+                        written, why_len bytes for dn__lang_because_render; else NULL */
+    uint32_t why_len;
     const dn_str *event_ids; /* the current event's id first, then the events behind the
                                 aggregates the rule read (deduplicated, capped at 16) */
     uint32_t event_id_count;
@@ -94,6 +97,20 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role);
 int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, const dn__entity *e,
                   const dn__observation *pre, const dn__lang_hit **hits, uint32_t *hit_count);
 void dn__lang_event_end(dn__lang_scratch *sc);
+/*
+ * With on, hits carry their because lines as a compact record of the values (why, why_len)
+ * instead of text: most hits are never shown in an alert, and writing the lines (numbers,
+ * money, durations, quoted strings) was the larger part of a hit's cost. The engine keeps the
+ * record in the hit's note and writes the lines when an alert shows the hit.
+ */
+void dn__lang_scratch_defer_because(dn__lang_scratch *sc, bool on);
+/*
+ * Writes the because lines of a deferred hit of rule (why, why_len as the hit had them) into
+ * text (cap bytes): lines[0..*n) point into it, at most max of them, the same lines the hit
+ * would have carried without deferral. Returns 0, or DN_EINVAL when why is not such a record.
+ */
+int dn__lang_because_render(const dn_ruleset *rs, uint32_t rule, const void *why, uint32_t why_len,
+                            char *text, size_t cap, dn_str *lines, uint32_t max, uint32_t *n);
 
 typedef struct dn__lang_stats {
     uint64_t regex_limit_hits; /* PCRE2 matches that hit the match limit (counted as no match) */

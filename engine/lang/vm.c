@@ -29,7 +29,6 @@
 #define JIT_STACK_MIN  (32u * 1024u)
 #define JIT_STACK_MAX  (256u * 1024u)
 #define LOWER_BUF      4096u
-#define BECAUSE_MAX    512u
 #define EVENT_IDS_MAX  16u
 #define SLOTS_READ_MAX 32u
 #define MEMO_SLOTS     512u
@@ -120,6 +119,9 @@ struct dn__lang_scratch {
     uint32_t ids_n, ids_cap;
     char *text;
     size_t text_len, text_cap;
+    bool is_because_deferred;
+    unsigned char *why; /* the deferred hits' records */
+    size_t why_len, why_cap;
     dn__lang_stats stats;
 };
 
@@ -146,6 +148,7 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
     free(sc->because);
     free(sc->ids);
     free(sc->text);
+    free(sc->why);
     free(sc);
 }
 
@@ -309,13 +312,16 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     sc->because = calloc(sc->because_cap, sizeof(*sc->because));
     sc->ids_cap = nr * EVENT_IDS_MAX;
     sc->ids = calloc(sc->ids_cap, sizeof(*sc->ids));
-    sc->text_cap = (size_t)sc->because_cap * BECAUSE_MAX;
+    sc->text_cap = (size_t)sc->because_cap * DN__BECAUSE_MAX;
     sc->text = malloc(sc->text_cap);
+    sc->why_cap = (size_t)sc->because_cap * DN__WHY_MAX;
+    sc->why = malloc(sc->why_cap);
     sc->md = pcre2_match_data_create(1, NULL);
     sc->mctx = pcre2_match_context_create(NULL);
     sc->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
     if (!sc->stack || !sc->marks || !sc->wit || !sc->fired || !sc->cache || !sc->in_known ||
-        !sc->hits || !sc->because || !sc->ids || !sc->text || !sc->md || !sc->mctx || !sc->jstack)
+        !sc->hits || !sc->because || !sc->ids || !sc->text || !sc->why || !sc->md || !sc->mctx ||
+        !sc->jstack)
         goto oom;
     pcre2_set_match_limit(sc->mctx, MATCH_LIMIT);
     pcre2_set_depth_limit(sc->mctx, MATCH_LIMIT);
@@ -354,6 +360,11 @@ oom:
 void dn__lang_scratch_set_prefilter(dn__lang_scratch *sc, bool on)
 {
     sc->is_prefilter_on = on;
+}
+
+void dn__lang_scratch_defer_because(dn__lang_scratch *sc, bool on)
+{
+    sc->is_because_deferred = on;
 }
 
 void dn__lang_scratch_set_filter_tests(dn__lang_scratch *sc, bool on)
@@ -629,6 +640,7 @@ void dn__lang_event_end(dn__lang_scratch *sc)
     sc->because_n = 0;
     sc->ids_n = 0;
     sc->text_len = 0;
+    sc->why_len = 0;
 }
 
 /* ---- operations ------------------------------------------------------------------------- */
@@ -1231,6 +1243,24 @@ static void explain(dn__lang_scratch *sc, const dn__program *p, dn__lang_hit *h)
         }
         sc->wit[j] = w;
     }
+    h->why = NULL;
+    h->why_len = 0;
+    if (sc->is_because_deferred) {
+        /* the records of the lines the loop below would write (it never runs out of text) */
+        h->because = NULL;
+        h->because_count = 0;
+        unsigned char *start = sc->why + sc->why_len, *w = start;
+        for (uint32_t i = 0; i < sc->wit_n && sc->because_n < sc->because_cap; i++) {
+            const witness *wi = &sc->wit[i];
+            w += dn__lang_why_put(&p->sites[wi->site], wi->site, &wi->l, &wi->r, w);
+            sc->because_n++;
+            h->because_count++;
+        }
+        h->why = start;
+        h->why_len = (uint32_t)(w - start);
+        sc->why_len += h->why_len;
+        return;
+    }
     h->because = sc->because + sc->because_n;
     h->because_count = 0;
     for (uint32_t i = 0; i < sc->wit_n && sc->because_n < sc->because_cap; i++) {
@@ -1240,7 +1270,7 @@ static void explain(dn__lang_scratch *sc, const dn__program *p, dn__lang_hit *h)
             break;
         char *dst = sc->text + sc->text_len;
         size_t len = dn__lang_explain_site(sc->rs, &p->sites[w->site], &w->l, &w->r, dst,
-                                           room < BECAUSE_MAX ? room : BECAUSE_MAX);
+                                           room < DN__BECAUSE_MAX ? room : DN__BECAUSE_MAX);
         sc->because[sc->because_n++] = (dn_str){dst, (uint32_t)len};
         sc->text_len += len + 1;
         h->because_count++;
@@ -1254,6 +1284,7 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
     sc->because_n = 0;
     sc->ids_n = 0;
     sc->text_len = 0;
+    sc->why_len = 0;
     uint32_t n = 0;
     run_ctx x = {.role = role, .st = st, .e = e, .pre = pre, .witness = true};
     x.cp_h = cp_hash(sc, role);

@@ -56,6 +56,52 @@ int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_co
     return 0;
 }
 
+#define NOTE_WHY 0xffu
+
+int dn__score_note_encode_why(dn__buf *b, const void *why, uint32_t why_len, const dn_str *ids,
+                              uint32_t id_count)
+{
+    dn__buf_clear(b);
+    uint32_t ni = id_count > DN__NOTE_MAX_IDS ? DN__NOTE_MAX_IDS : id_count;
+    size_t need = 1 + 4 + (size_t)why_len + 1 + ni;
+    for (uint32_t i = 0; i < ni; i++)
+        need += ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
+    if (dn__buf_reserve(b, need) != 0)
+        return DN_ENOMEM;
+    unsigned char *p = (unsigned char *)b->data;
+    *p++ = NOTE_WHY;
+    for (int i = 0; i < 4; i++)
+        *p++ = (unsigned char)(why_len >> (8 * i));
+    if (why_len)
+        memcpy(p, why, why_len);
+    p += why_len;
+    *p++ = (unsigned char)ni;
+    for (uint32_t i = 0; i < ni; i++) {
+        uint32_t len = ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
+        *p++ = (unsigned char)len;
+        if (len)
+            memcpy(p, ids[i].ptr, len);
+        p += len;
+    }
+    b->len = need;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+bool dn__score_note_why(const void *note, uint32_t note_len, const void **why, uint32_t *why_len)
+{
+    const unsigned char *p = note;
+    if (!note || note_len < 5 || p[0] != NOTE_WHY)
+        return false;
+    uint32_t len =
+        (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+    if (len > note_len - 5)
+        return false;
+    *why = p + 5;
+    *why_len = len;
+    return true;
+}
+
 int dn__score_note_decode(const void *note, uint32_t note_len, dn_str *because,
                           uint32_t *because_count, dn_str *ids, uint32_t *id_count)
 {
@@ -63,8 +109,12 @@ int dn__score_note_decode(const void *note, uint32_t note_len, dn_str *because,
     *because_count = *id_count = 0;
     if (!note || note_len == 0)
         return 0;
-    uint32_t nl = *p++;
-    if (nl > DN__NOTE_MAX_LINES)
+    const void *why;
+    uint32_t why_len;
+    uint32_t nl = 0;
+    if (dn__score_note_why(note, note_len, &why, &why_len))
+        p += 5 + why_len; /* no lines: the ids follow the record */
+    else if ((nl = *p++) > DN__NOTE_MAX_LINES)
         return DN_EINVAL;
     for (uint32_t i = 0; i < nl; i++) {
         if (end - p < 2)

@@ -51,7 +51,8 @@ struct dn_engine {
     dn__lang_scratch *sc;
     dn__reorder *ro;
     dn__buf line, note;
-    uint8_t *marked; /* per typology, for the role being scored */
+    dn__buf shown[ALERT_RULES_MAX]; /* the notes of an alert's hits, deferred lines written */
+    uint8_t *marked;                /* per typology, for the role being scored */
     dn__hit_view views[ALERT_RULES_MAX];
     dn__alert_rule arules[ALERT_RULES_MAX];
     uint64_t *rule_hits, *typ_alerts, *typ_updates;
@@ -85,6 +86,8 @@ int dn_engine_new(dn_ruleset *rs, const dn_engine_config *cfg, dn_engine **out)
     e->rs = dn_ruleset_retain(rs);
     dn__buf_init(&e->line);
     dn__buf_init(&e->note);
+    for (int i = 0; i < ALERT_RULES_MAX; i++)
+        dn__buf_init(&e->shown[i]);
     e->rules = dn__ruleset_rules(rs, &e->rule_count);
     e->typs = dn__ruleset_typologies(rs, &e->typ_count);
     e->rule_hits = calloc(e->rule_count + 1, sizeof(uint64_t));
@@ -98,6 +101,7 @@ int dn_engine_new(dn_ruleset *rs, const dn_engine_config *cfg, dn_engine **out)
         (rc = dn__reorder_new(e->cfg.lateness_ms, &e->ro)) != 0)
         goto fail;
     e->has_channel = dn__state_keeps_field(e->st, DN__FIELD_CHANNEL);
+    dn__lang_scratch_defer_because(e->sc, true); /* lines written only for alerts (shown_note) */
     *out = e;
     return 0;
 fail:
@@ -114,6 +118,8 @@ void dn_engine_free(dn_engine *e)
     dn__state_free(e->st);
     dn__buf_free(&e->line);
     dn__buf_free(&e->note);
+    for (int i = 0; i < ALERT_RULES_MAX; i++)
+        dn__buf_free(&e->shown[i]);
     free(e->rule_hits);
     free(e->typ_alerts);
     free(e->typ_updates);
@@ -129,6 +135,32 @@ static bool present(dn_str s)
 
 static const char *const role_kind_names[DN__ENT_KIND_COUNT] = {"account", "device", "ip"};
 
+/* The note an alert shows for hit view v: a deferred hit's lines written now, into e->shown[i]. */
+static int shown_note(dn_engine *e, const dn__hit_view *v, uint32_t i, const void **note,
+                      uint32_t *note_len)
+{
+    const void *why;
+    uint32_t why_len;
+    *note = v->note;
+    *note_len = v->note_len;
+    if (!dn__score_note_why(v->note, v->note_len, &why, &why_len))
+        return 0;
+    char text[DN__NOTE_MAX_LINES * 512];
+    dn_str lines[DN__NOTE_MAX_LINES], ids[DN__NOTE_MAX_IDS];
+    uint32_t nl = 0, nb = 0, ni = 0;
+    dn_str none[1];
+    if (dn__lang_because_render(e->rs, v->rule, why, why_len, text, sizeof(text), lines,
+                                DN__NOTE_MAX_LINES, &nl) != 0 ||
+        dn__score_note_decode(v->note, v->note_len, none, &nb, ids, &ni) != 0)
+        nl = ni = 0; /* a note this engine wrote is never malformed; shown without it if so */
+    int rc = dn__score_note_encode(&e->shown[i], lines, nl, ids, ni);
+    if (rc)
+        return rc;
+    *note = e->shown[i].data;
+    *note_len = (uint32_t)e->shown[i].len;
+    return 0;
+}
+
 static int emit(dn_engine *e, dn__entity *ent, const dn__typology_info *t, uint32_t ti,
                 dn__typology_state *ts, bool is_update, int64_t total, const dn_event *ev,
                 int64_t now)
@@ -138,12 +170,12 @@ static int emit(dn_engine *e, dn__entity *ent, const dn__typology_info *t, uint3
                                     e->views, ALERT_RULES_MAX);
     for (uint32_t i = 0; i < n; i++) {
         const dn__rule_info *r = &e->rules[e->views[i].rule];
-        e->arules[i] = (dn__alert_rule){r->id,
-                                        r->description,
-                                        e->views[i].score,
-                                        e->views[i].ts_ms,
-                                        e->views[i].note,
-                                        e->views[i].note_len};
+        const void *note;
+        uint32_t note_len;
+        if ((rc = shown_note(e, &e->views[i], i, &note, &note_len)) != 0)
+            goto fail;
+        e->arules[i] = (dn__alert_rule){r->id, r->description, e->views[i].score, e->views[i].ts_ms,
+                                        note,  note_len};
     }
     dn__alert a = {
         .alert_id = ts->alert_seq,
@@ -242,8 +274,10 @@ static int score_role(dn_engine *e, const dn_event *ev, dn__role role, const dn_
         }
         if (r->is_shadow)
             continue;
-        if ((rc = dn__score_note_encode(&e->note, h->because, h->because_count, h->event_ids,
-                                        h->event_id_count)) != 0 ||
+        if ((rc = h->why ? dn__score_note_encode_why(&e->note, h->why, h->why_len, h->event_ids,
+                                                     h->event_id_count)
+                         : dn__score_note_encode(&e->note, h->because, h->because_count,
+                                                 h->event_ids, h->event_id_count)) != 0 ||
             (rc = dn__state_record_hit_note(e->st, ent, h->rule, ev->ts_ms, r->score, e->note.data,
                                             (uint32_t)e->note.len)) != 0)
             goto fail;

@@ -73,7 +73,9 @@ int64_t dn__reorder_watermark(const dn__reorder *r);
  * into bytes that engine/state stores opaquely with the hit. Capped at DN__NOTE_MAX_LINES lines
  * of at most DN__NOTE_MAX_LINE bytes and DN__NOTE_MAX_IDS ids of at most DN_ID_MAX_LEN bytes.
  * Layout: u8 line_count, then per line u16le length + bytes; u8 id_count, then per id u8 length
- * + bytes.
+ * + bytes. A note of a deferred hit (dn__lang_scratch_defer_because) holds, instead of the
+ * lines, 0xff, u32le length and the hit's why record; its lines are written when an alert shows
+ * the hit (dn__lang_because_render).
  */
 #define DN__NOTE_MAX_LINES 16
 #define DN__NOTE_MAX_LINE  1024
@@ -82,7 +84,13 @@ int64_t dn__reorder_watermark(const dn__reorder *r);
 /* Encodes into b (cleared first). Returns 0 or DN_ENOMEM. */
 int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_count,
                           const dn_str *ids, uint32_t id_count);
-/* Decodes a note; the strings point into note. Returns 0 or DN_EINVAL on a malformed note. */
+/* The same for a deferred hit: its why record instead of lines. */
+int dn__score_note_encode_why(dn__buf *b, const void *why, uint32_t why_len, const dn_str *ids,
+                              uint32_t id_count);
+/* True when note is a deferred hit's: *why and *why_len get its record. */
+bool dn__score_note_why(const void *note, uint32_t note_len, const void **why, uint32_t *why_len);
+/* Decodes a note; the strings point into note (a deferred hit's note has no lines). Returns 0
+ * or DN_EINVAL on a malformed note. */
 int dn__score_note_decode(const void *note, uint32_t note_len, dn_str *because,
                           uint32_t *because_count, dn_str *ids, uint32_t *id_count);
 

@@ -48,6 +48,34 @@ static void test_note_round_trip(void **state)
     dn__buf_free(&b);
 }
 
+/* A deferred hit's note: its why record comes back as it went in, with the ids; no lines. */
+static void test_note_why_round_trip(void **state)
+{
+    (void)state;
+    dn__buf b;
+    dn__buf_init(&b);
+    const unsigned char why[] = {3, 0, 1, 0, 0xff, 0xfe, 7};
+    dn_str ids[2] = {S("e1"), S("e22")};
+    assert_int_equal(dn__score_note_encode_why(&b, why, sizeof(why), ids, 2), 0);
+    const void *w = NULL;
+    uint32_t wl = 0;
+    assert_true(dn__score_note_why(b.data, (uint32_t)b.len, &w, &wl));
+    assert_int_equal(wl, sizeof(why));
+    assert_memory_equal(w, why, sizeof(why));
+    dn_str ob[DN__NOTE_MAX_LINES], oi[DN__NOTE_MAX_IDS];
+    uint32_t nb = 9, ni = 0;
+    assert_int_equal(dn__score_note_decode(b.data, (uint32_t)b.len, ob, &nb, oi, &ni), 0);
+    assert_int_equal(nb, 0);
+    assert_int_equal(ni, 2);
+    assert_memory_equal(oi[1].ptr, "e22", 3);
+    for (uint32_t cut = 1; cut < b.len; cut++)
+        assert_int_equal(dn__score_note_decode(b.data, cut, ob, &nb, oi, &ni), DN_EINVAL);
+    /* a note of lines is not a why note */
+    assert_int_equal(dn__score_note_encode(&b, ids, 1, ids, 1), 0);
+    assert_false(dn__score_note_why(b.data, (uint32_t)b.len, &w, &wl));
+    dn__buf_free(&b);
+}
+
 static void test_iso8601(void **state)
 {
     (void)state;
@@ -152,9 +180,8 @@ static void test_alert_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_note_round_trip),
-        cmocka_unit_test(test_iso8601),
-        cmocka_unit_test(test_verdict_and_id),
+        cmocka_unit_test(test_note_round_trip), cmocka_unit_test(test_note_why_round_trip),
+        cmocka_unit_test(test_iso8601),         cmocka_unit_test(test_verdict_and_id),
         cmocka_unit_test(test_alert_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,48 @@ static void role_eval(dn__state *st, dn__lang_scratch *sc, const dn_event *ev, i
     assert_int_equal(dn__lang_eval(sc, role, st, e, &pre, hits, n), 0);
 }
 
+/* The same evaluation with deferred because lines (as the engine runs it) fires the same rules,
+ * and the lines written from each hit's record are the lines the hit carried. */
+static void check_deferred(const dn_ruleset *rs, const dn_event *ev, int64_t amount,
+                           const dn__lang_hit *want, uint32_t want_n)
+{
+    dn__lang_scratch *sc = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    dn__lang_scratch_defer_because(sc, true);
+    dn__state *st = lst_new(rs);
+    assert_non_null(st);
+    lst_begin(st, sc, ev, amount);
+    const dn__lang_hit *hits = NULL;
+    uint32_t n = 0;
+    role_eval(st, sc, ev, amount, DN__ROLE_SRC, &hits, &n);
+    assert_int_equal(n, want_n);
+    for (uint32_t h = 0; h < n; h++) {
+        assert_int_equal(hits[h].rule, want[h].rule);
+        assert_null(hits[h].because);
+        assert_non_null(hits[h].why);
+        char text[16 * 512];
+        dn_str lines[16];
+        uint32_t nl = 0;
+        assert_int_equal(dn__lang_because_render(rs, hits[h].rule, hits[h].why, hits[h].why_len,
+                                                 text, sizeof(text), lines, 16, &nl),
+                         0);
+        assert_int_equal(nl, want[h].because_count < 16 ? want[h].because_count : 16);
+        for (uint32_t i = 0; i < nl; i++) {
+            assert_int_equal(lines[i].len, want[h].because[i].len);
+            assert_memory_equal(lines[i].ptr, want[h].because[i].ptr, lines[i].len);
+        }
+        if (hits[h].why_len > 2) /* a record cut short is refused, not read past */
+            assert_int_equal(dn__lang_because_render(rs, hits[h].rule, hits[h].why,
+                                                     hits[h].why_len - 1, text, sizeof(text), lines,
+                                                     16, &nl) != 0 ||
+                                 nl <= want[h].because_count,
+                             1);
+    }
+    dn__lang_event_end(sc);
+    dn__lang_scratch_free(sc);
+    dn__state_free(st);
+}
+
 /* Compiles `when` into a src rule on every type and evaluates it; returns 1 fired, 0 not, -1
  * compile error. because (may be NULL) receives the because strings joined by " | ". */
 static int eval_when(const char *when, const dn_event *ev, int64_t amount, char *because,
@@ -133,6 +175,7 @@ static int eval_when(const char *when, const dn_event *ev, int64_t amount, char 
             len += (size_t)snprintf(because + len, cap - len, "%s%.*s", i ? " | " : "",
                                     (int)hits[0].because[i].len, hits[0].because[i].ptr);
     }
+    check_deferred(rs, ev, amount, hits, n);
     dn__lang_event_end(sc);
     dn__lang_scratch_free(sc);
     dn__state_free(st);
@@ -355,6 +398,14 @@ static void test_because(void **state)
                            "2023-11-11T18:13:20Z");
     assert_int_equal(eval_when("amount * 0.8 > 1 GBP", &ev, 250000, b, sizeof(b)), 1);
     assert_string_equal(b, "amount * 0.8 = 2000.00 EUR > 1.17 EUR");
+    /* a long value with quotes and control bytes: the line is cut at 511 bytes, deferred or not */
+    static char longref[700];
+    for (size_t i = 0; i < sizeof(longref); i++)
+        longref[i] = "ab\"c\n\\d"[i % 7];
+    ev.reference = (dn_str){longref, sizeof(longref)};
+    assert_int_equal(eval_when("reference != \"x\" and amount > 1 EUR", &ev, 250000, b, sizeof(b)),
+                     1);
+    assert_int_equal(strlen(b), 511 + strlen(" | amount = 2500.00 EUR > 1.00 EUR"));
 }
 
 static void test_regex_limit(void **state)

@@ -43,11 +43,11 @@ stages = [
     ('  duplicate filter: insert', 'dn__dedupe_insert_hash'),
     ('  scoring (engine submit)', 'dn_engine_submit'),
     ('    reorder buffer (copy in)', 'dn__reorder_push'),
-    ('    prefilter scan of text fields', 'dn__lang_event_begin'),
+    ('    prefilter scan of text fields (memo)', 'dn__lang_event_begin_h'),
     ('    where-filters', 'dn__lang_filters'),
     ('    entity lookup', 'dn__state_touch_h'),
     ('    state update (observe)', 'dn__state_observe'),
-    ('    rules (VM, aggregates, explanations)', 'dn__lang_eval'),
+    ('    rules (VM, aggregates, hit records)', 'dn__lang_eval'),
 ]
 print('%d events; instructions per event by stage (inclusive)' % events)
 for label, fn in stages:

@@ -137,6 +137,22 @@ static bool is_condition_node(const dn__expr *e)
     return e->op != TK_PLUS && e->op != TK_MINUS && e->op != TK_STAR && e->op != TK_SLASH;
 }
 
+/* A single comparison over non-bool operands: it records a witness only when it is true. */
+static bool is_leaf_condition(const dn__expr *e)
+{
+    return e->kind == E_BINARY && is_condition_node(e) && e->kids[0]->type != T_BOOL &&
+           e->kids[1]->type != T_BOOL;
+}
+
+/* Does e, when false, leave no witness behind? A leaf does not; an `or` does not when its right
+ * side does not (its left side's were dropped before the right side ran). */
+static bool is_clean_when_false(const dn__expr *e)
+{
+    if (is_leaf_condition(e))
+        return true;
+    return e->kind == E_OR && is_clean_when_false(e->kids[1]);
+}
+
 /* A bool in a condition position. */
 static void gen_cond(gen *g, dn__expr *e)
 {
@@ -302,14 +318,17 @@ static void gen_expr(gen *g, dn__expr *e)
         return;
     }
     case E_OR: {
+        /* MARK/RESET drop what a false left side witnessed; a left side that leaves nothing
+         * when false needs neither (a chain `a or b or c` of comparisons has none) */
+        bool is_marked = g->witness && !is_clean_when_false(e->kids[0]);
         uint8_t m = (uint8_t)g->p->mark_count;
-        if (g->witness && g->p->mark_count < 255)
+        if (is_marked && g->p->mark_count < 255)
             g->p->mark_count++;
-        if (g->witness)
+        if (is_marked)
             emit(g, OP_MARK, m, 0, 0, 0);
         gen_cond(g, e->kids[0]);
         uint32_t j = emit(g, OP_JT, 0, 0, 0, -1);
-        if (g->witness)
+        if (is_marked)
             emit(g, OP_RESET, m, 0, 0, 0);
         gen_cond(g, e->kids[1]);
         if (!g->c->err)
@@ -320,10 +339,7 @@ static void gen_expr(gen *g, dn__expr *e)
         /* MARK/RESET drop what the operand witnessed; a single comparison over non-bool
          * operands witnesses only when it is true, and then the `not` is false, and whatever
          * consumes a false (and, or, not, the end of the rule) drops or ignores it already */
-        const dn__expr *k = e->kids[0];
-        bool is_leaf = k->kind == E_BINARY && is_condition_node(k) && k->kids[0]->type != T_BOOL &&
-                       k->kids[1]->type != T_BOOL;
-        bool is_marked = g->witness && !is_leaf;
+        bool is_marked = g->witness && !is_leaf_condition(e->kids[0]);
         uint8_t m = (uint8_t)g->p->mark_count;
         if (is_marked && g->p->mark_count < 255)
             g->p->mark_count++;

@@ -31,7 +31,7 @@
 #define LOWER_BUF      4096u
 #define EVENT_IDS_MAX  16u
 #define SLOTS_READ_MAX 32u
-#define MEMO_SLOTS     512u
+#define MEMO_SLOTS     2048u
 #define MEMO_TEXT      48u
 
 /* What the regexes of one prefiltered field made of one subject string: references repeat

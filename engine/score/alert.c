@@ -19,6 +19,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The id part of a note (see score.h): its size, and writing it at p; returns the end. */
+static size_t ids_size(const dn_str *ids, uint32_t ni)
+{
+    size_t n = 1 + ni;
+    for (uint32_t i = 0; i < ni; i++)
+        n += ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
+    return n;
+}
+
+static unsigned char *put_ids(unsigned char *p, const dn_str *ids, uint32_t ni)
+{
+    *p++ = (unsigned char)ni;
+    for (uint32_t i = 0; i < ni; i++) {
+        uint32_t len = ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
+        *p++ = (unsigned char)len;
+        if (len)
+            memcpy(p, ids[i].ptr, len);
+        p += len;
+    }
+    return p;
+}
+
 int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_count,
                           const dn_str *ids, uint32_t id_count)
 {
@@ -26,11 +48,9 @@ int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_co
     uint32_t nl = because_count > DN__NOTE_MAX_LINES ? DN__NOTE_MAX_LINES : because_count;
     uint32_t ni = id_count > DN__NOTE_MAX_IDS ? DN__NOTE_MAX_IDS : id_count;
     /* sized first, then written in place: one reservation per note */
-    size_t need = 2 + 2 * (size_t)nl + ni;
+    size_t need = 1 + 2 * (size_t)nl + ids_size(ids, ni);
     for (uint32_t i = 0; i < nl; i++)
         need += because[i].len > DN__NOTE_MAX_LINE ? DN__NOTE_MAX_LINE : because[i].len;
-    for (uint32_t i = 0; i < ni; i++)
-        need += ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
     if (dn__buf_reserve(b, need) != 0)
         return DN_ENOMEM;
     unsigned char *p = (unsigned char *)b->data;
@@ -43,14 +63,7 @@ int dn__score_note_encode(dn__buf *b, const dn_str *because, uint32_t because_co
             memcpy(p, because[i].ptr, len);
         p += len;
     }
-    *p++ = (unsigned char)ni;
-    for (uint32_t i = 0; i < ni; i++) {
-        uint32_t len = ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
-        *p++ = (unsigned char)len;
-        if (len)
-            memcpy(p, ids[i].ptr, len);
-        p += len;
-    }
+    put_ids(p, ids, ni);
     b->len = need;
     b->data[b->len] = '\0'; /* as dn__buf_append leaves it */
     return 0;
@@ -63,9 +76,7 @@ int dn__score_note_encode_why(dn__buf *b, const void *why, uint32_t why_len, con
 {
     dn__buf_clear(b);
     uint32_t ni = id_count > DN__NOTE_MAX_IDS ? DN__NOTE_MAX_IDS : id_count;
-    size_t need = 1 + 4 + (size_t)why_len + 1 + ni;
-    for (uint32_t i = 0; i < ni; i++)
-        need += ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
+    size_t need = 1 + 4 + (size_t)why_len + ids_size(ids, ni);
     if (dn__buf_reserve(b, need) != 0)
         return DN_ENOMEM;
     unsigned char *p = (unsigned char *)b->data;
@@ -74,15 +85,7 @@ int dn__score_note_encode_why(dn__buf *b, const void *why, uint32_t why_len, con
         *p++ = (unsigned char)(why_len >> (8 * i));
     if (why_len)
         memcpy(p, why, why_len);
-    p += why_len;
-    *p++ = (unsigned char)ni;
-    for (uint32_t i = 0; i < ni; i++) {
-        uint32_t len = ids[i].len > DN_ID_MAX_LEN ? DN_ID_MAX_LEN : ids[i].len;
-        *p++ = (unsigned char)len;
-        if (len)
-            memcpy(p, ids[i].ptr, len);
-        p += len;
-    }
+    put_ids(p + why_len, ids, ni);
     b->len = need;
     b->data[b->len] = '\0';
     return 0;

@@ -19,6 +19,7 @@
 #include "lang/opcodes.h"
 
 #include <hs.h>
+#include <stddef.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdlib.h>
@@ -809,6 +810,59 @@ static void witness_add(dn__lang_scratch *sc, const run_ctx *x, uint16_t site, c
         w->r = *r;
 }
 
+/* Offsets (plus one) of the event's plain string fields, which get_field reads as they are. */
+static const uint16_t str_field_off1[F_COUNT_] = {
+    [F_ID] = offsetof(dn_event, id) + 1,
+    [F_SRC] = offsetof(dn_event, src) + 1,
+    [F_DST] = offsetof(dn_event, dst) + 1,
+    [F_SRC_NAME] = offsetof(dn_event, src_name) + 1,
+    [F_DST_NAME] = offsetof(dn_event, dst_name) + 1,
+    [F_SRC_BANK] = offsetof(dn_event, src_bank) + 1,
+    [F_DST_BANK] = offsetof(dn_event, dst_bank) + 1,
+    [F_REFERENCE] = offsetof(dn_event, reference) + 1,
+    [F_PURPOSE] = offsetof(dn_event, purpose) + 1,
+    [F_CHANNEL] = offsetof(dn_event, channel) + 1,
+    [F_DEVICE] = offsetof(dn_event, device) + 1,
+    [F_IP] = offsetof(dn_event, ip) + 1,
+    [F_SEGMENT] = offsetof(dn_event, customer.segment) + 1,
+};
+
+/* `field op constant` straight from the event for the two common kinds, a plain string field
+ * against a string (== and !=) and the amount against money, with cmp_values' answers (a
+ * missing field compares false); -1 for every other kind. */
+static inline int field_cmp_fast(const dn__lang_scratch *sc, uint32_t f, int op, const dn__value *k)
+{
+    if (k->type == T_STRING && (op == TK_EQ || op == TK_NE) && f < F_COUNT_ && str_field_off1[f]) {
+        dn_str v;
+        memcpy(&v, (const char *)sc->ev + str_field_off1[f] - 1, sizeof(v));
+        if (!v.ptr || k->is_missing)
+            return 0;
+        bool eq = v.len == k->v.s.len && (v.len == 0 || memcmp(v.ptr, k->v.s.ptr, v.len) == 0);
+        return op == TK_EQ ? eq : !eq;
+    }
+    if (f == F_AMOUNT && k->type == T_MONEY) {
+        if (!sc->ev->has_amount || k->is_missing)
+            return 0;
+        int64_t a = sc->amount, b = k->v.i;
+        switch (op) {
+        case TK_EQ:
+            return a == b;
+        case TK_NE:
+            return a != b;
+        case TK_LT:
+            return a < b;
+        case TK_LE:
+            return a <= b;
+        case TK_GT:
+            return a > b;
+        case TK_GE:
+            return a >= b;
+        }
+        return 0;
+    }
+    return -1;
+}
+
 /* Membership of l in set: 1 in, 0 not in, -1 when neither answer holds (l missing, or not of the
  * set's kind). */
 static int value_in_set(const dn__set *set, const dn__value *l)
@@ -987,10 +1041,22 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
         case OP_CMPFC: {
             dn__value l;
             const dn__value *r = &p->consts[in->b >> 8];
-            field_value(sc, x->role, in->b & 255, &l);
-            bool res = cmp_values(in->a & ~DN__RETF, &l, r);
-            if (res)
-                witness_add(sc, x, in->c, &l, r);
+            uint32_t f = in->b & 255;
+            int op = in->a & ~DN__RETF;
+            int fast = field_cmp_fast(sc, f, op, r);
+            bool res;
+            if (fast >= 0) {
+                res = fast;
+                if (res && x->witness) {
+                    field_value(sc, x->role, f, &l);
+                    witness_add(sc, x, in->c, &l, r);
+                }
+            } else {
+                field_value(sc, x->role, f, &l);
+                res = cmp_values(op, &l, r);
+                if (res)
+                    witness_add(sc, x, in->c, &l, r);
+            }
             PUSH(res);
             break;
         }
@@ -1110,9 +1176,15 @@ static inline bool filter_test(dn__lang_scratch *sc, dn__role role, const filter
         break;
     }
     case OP_CMPFC: {
-        dn__value v;
-        field_value(sc, role, in->b & 255, &v);
-        res = cmp_values(op, &v, &p->consts[in->b >> 8]);
+        const dn__value *k = &p->consts[in->b >> 8];
+        int fast = field_cmp_fast(sc, in->b & 255, op, k);
+        if (fast >= 0) {
+            res = fast;
+        } else {
+            dn__value v;
+            field_value(sc, role, in->b & 255, &v);
+            res = cmp_values(op, &v, k);
+        }
         break;
     }
     default: { /* OP_MATCH on FIELD l->field */

@@ -858,9 +858,13 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
     }
     bool any = false;
     int64_t v = 0;
+    /* a pair slot reads the few facts with this counterparty: the other ones fail the first test */
+    bool is_pair = slot_info_of(st, e, a)->is_pair;
+    if (is_pair && cp_h == 0)
+        from = e->end;
     for (uint32_t i = from; i != e->end; i++) {
         const dn__fact_core *f = dn__fact_at(st, e, i);
-        if (!slot_match(st, e, a, f, cp_h))
+        if ((is_pair && f->cp_h != cp_h) || !slot_match(st, e, a, f, cp_h))
             continue;
         switch (a->kind) {
         case DN__AGG_PAIR_COUNT:

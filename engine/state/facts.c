@@ -895,7 +895,10 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
     if (slot >= k->plan->agg_count || cap == 0)
         return 0;
     const dn__agg_spec *a = &k->plan->aggs[slot];
-    uint32_t from = lower_bound(st, e, cutoff_of(query_now(e, now_ms), a->window_ms));
+    /* Facts are in time order: the window is the run back from the newest one to the first at or
+     * before cut, walked newest first below without a search for its start (which would read
+     * lines of a busy entity's array that the walk, stopping at cap, never needs). */
+    int64_t cut = cutoff_of(query_now(e, now_ms), a->window_ms);
     uint32_t n = 0;
     /* max/min: the fact that holds the value comes first (the newest of equals), so a cap never
      * cuts it; then the others, newest first. */
@@ -903,8 +906,10 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
         a->kind == DN__AGG_MAX || a->kind == DN__AGG_MIN || a->kind == DN__AGG_PAIR_MAX;
     uint32_t best = e->end;
     if (is_extreme) {
-        for (uint32_t i = e->end; i != from; i--) {
+        for (uint32_t i = e->end; i != e->first; i--) {
             const dn__fact_core *f = dn__fact_at(st, e, i - 1);
+            if (f->ts <= cut)
+                break;
             if (!slot_match(st, e, a, f, cp_h))
                 continue;
             const dn__fact_core *b = best == e->end ? NULL : dn__fact_at(st, e, best);
@@ -921,13 +926,15 @@ uint32_t dn__state_agg_event_ids(const dn__state *st, const dn__entity *e, uint3
     uint32_t seen_cap = 16;
     if (a->kind == DN__AGG_DISTINCT) {
         /* at most cap - n values go in (each one adds an id): size for those, not the window */
-        uint32_t most = e->end - from < cap - n ? e->end - from : cap - n;
+        uint32_t most = cap - n;
         while (seen_cap < 2 * most)
             seen_cap *= 2;
         memset(seen, 0, seen_cap * sizeof(*seen));
     }
-    for (uint32_t i = e->end; i != from && n < cap; i--) {
+    for (uint32_t i = e->end; i != e->first && n < cap; i--) {
         const dn__fact_core *f = dn__fact_at(st, e, i - 1);
+        if (f->ts <= cut)
+            break;
         if (i - 1 == best || !slot_match(st, e, a, f, cp_h))
             continue;
         if (a->kind == DN__AGG_DISTINCT) {

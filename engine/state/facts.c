@@ -851,19 +851,21 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
         out->i = e->dsets[slot].distinct; /* observe() moved it to newest_ts */
         return;
     }
-    uint32_t from = lower_bound(st, e, cut);
     if (a->kind == DN__AGG_DISTINCT) {
-        out->i = distinct_count(st, e, a, from);
+        out->i = distinct_count(st, e, a, lower_bound(st, e, cut));
         return;
     }
     bool any = false;
     int64_t v = 0;
-    /* a pair slot reads the few facts with this counterparty: the other ones fail the first test */
+    /* a pair slot reads the few facts with this counterparty: the other ones fail the first test.
+     * The window is walked back from the newest fact (facts are in time order; counts, sums and
+     * extremes do not depend on the order), so finding its start costs no search. */
     bool is_pair = slot_info_of(st, e, a)->is_pair;
-    if (is_pair && cp_h == 0)
-        from = e->end;
-    for (uint32_t i = from; i != e->end; i++) {
-        const dn__fact_core *f = dn__fact_at(st, e, i);
+    uint32_t stop = is_pair && cp_h == 0 ? e->end : e->first;
+    for (uint32_t i = e->end; i != stop; i--) {
+        const dn__fact_core *f = dn__fact_at(st, e, i - 1);
+        if (f->ts <= cut)
+            break;
         if ((is_pair && f->cp_h != cp_h) || !slot_match(st, e, a, f, cp_h))
             continue;
         switch (a->kind) {

@@ -100,6 +100,9 @@ struct dn__lang_scratch {
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
     /* per kind and filter: the filter as a conjunction of tests (filter_lits), or count 0 */
     filter_lits *lits[DN__ENT_KIND_COUNT];
+    /* per rule: the prefiltered regex its program opens with (`field ~ /re/ and ...`), -1 if
+     * none: when the prefilter did not fire for it, the rule is false without running */
+    int32_t *rule_gate;
     bool is_filter_tests_on;
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
@@ -145,6 +148,7 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
     free(sc->in_known);
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
         free(sc->lits[k]);
+    free(sc->rule_gate);
     free(sc->hits);
     free(sc->because);
     free(sc->ids);
@@ -258,6 +262,23 @@ static bool parse_lits(const dn__program *p, filter_lits *out)
     return false;
 }
 
+/* The regex a program's first test matches its fixed field against, when a failed match makes
+ * the program false (FIELD f, then MATCH, not negated, that returns false or is the result; the
+ * regex prefiltered on f); -1 when the program opens otherwise. */
+static int32_t regex_gate(const dn_ruleset *rs, const dn__program *p)
+{
+    if (p->len < 2 || p->code[0].op != OP_FIELD || p->code[1].op != OP_MATCH)
+        return -1;
+    const dn__insn *m = &p->code[1];
+    bool is_decisive = (m->a & DN__RETF) || (p->len > 2 && p->code[2].op == OP_RET);
+    if (!is_decisive || (m->a & 1) || m->b >= rs->regex_count)
+        return -1;
+    const dn__regex *re = &rs->regexes[m->b];
+    if (!re->is_prefiltered || re->field < 0 || (uint32_t)re->field != p->code[0].b)
+        return -1;
+    return (int32_t)m->b;
+}
+
 /* Fills type_bits, run_mask and lits (see the scratch): false when memory ran out. */
 static bool plan_filters(dn__lang_scratch *sc)
 {
@@ -334,6 +355,11 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
         sc->is_filter_role_free[k] = filters_role_free(rs, (dn__entity_kind)k);
     if (!plan_filters(sc))
         goto oom;
+    sc->rule_gate = malloc(nr * sizeof(*sc->rule_gate));
+    if (!sc->rule_gate)
+        goto oom;
+    for (uint32_t i = 0; i < rs->rule_count; i++)
+        sc->rule_gate[i] = regex_gate(rs, &rs->rules[i].prog);
     sc->re_db = malloc(nre);
     if (!sc->re_db)
         goto oom;
@@ -1370,6 +1396,11 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
     for (uint32_t k = 0; k < count; k++) {
         uint32_t i = rs->role_rules[role][type][k];
         const dn__rule *r = &rs->rules[i];
+        int32_t gate = sc->rule_gate[i];
+        if (gate >= 0 && sc->is_prefilter_on && !sc->fired[gate]) {
+            sc->stats.prefilter_skips++; /* its regex cannot match: what MATCH would find */
+            continue;
+        }
         sc->wit_n = 0;
         sc->slots_read_n = 0;
         sc->lower_len = 0;

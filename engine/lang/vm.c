@@ -1214,6 +1214,13 @@ static inline bool filter_test(dn__lang_scratch *sc, dn__role role, const filter
         break;
     }
     default: { /* OP_MATCH on FIELD l->field */
+        const dn__regex *re = &sc->rs->regexes[in->b];
+        if (!(in->a & 1) && sc->is_prefilter_on && re->is_prefiltered &&
+            re->field == (int)l->field && !sc->fired[in->b]) {
+            sc->stats.prefilter_skips++; /* cannot match: no need to read the field */
+            res = false;
+            break;
+        }
         dn__value v;
         field_value(sc, role, l->field, &v);
         res = false;

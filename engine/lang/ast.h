@@ -486,8 +486,6 @@ size_t dn__lang_value_format(const dn_ruleset *rs, const dn__value *v, char *buf
 /* One because string for a witness site with its operand values; returns its length. */
 size_t dn__lang_explain_site(const dn_ruleset *rs, const dn__site *site, const dn__value *l,
                              const dn__value *r, char *buf, size_t cap);
-/* The longest because line, NUL included: longer ones are cut. */
-#define DN__BECAUSE_MAX 512u
 /* Writes the record of one witness (site index and the operand values its because string
  * prints, strings cut at DN__WHY_STR_MAX bytes: past what a because string can show) to out,
  * which has room for DN__WHY_MAX bytes; returns the bytes written. See dn__lang_because_render. */

@@ -104,6 +104,8 @@ void dn__lang_event_end(dn__lang_scratch *sc);
  * record in the hit's note and writes the lines when an alert shows the hit.
  */
 void dn__lang_scratch_defer_because(dn__lang_scratch *sc, bool on);
+/* The longest because line, NUL included: longer ones are cut. */
+#define DN__BECAUSE_MAX 512u
 /*
  * Writes the because lines of a deferred hit of rule (why, why_len as the hit had them) into
  * text (cap bytes): lines[0..*n) point into it, at most max of them, the same lines the hit

@@ -145,7 +145,7 @@ static int shown_note(dn_engine *e, const dn__hit_view *v, uint32_t i, const voi
     *note_len = v->note_len;
     if (!dn__score_note_why(v->note, v->note_len, &why, &why_len))
         return 0;
-    char text[DN__NOTE_MAX_LINES * 512];
+    char text[DN__NOTE_MAX_LINES * DN__BECAUSE_MAX];
     dn_str lines[DN__NOTE_MAX_LINES], ids[DN__NOTE_MAX_IDS];
     uint32_t nl = 0, nb = 0, ni = 0;
     dn_str none[1];

@@ -78,7 +78,7 @@ static void setup(void)
 /* The because lines of every hit, one after another, into out (cap bytes); returns the length. */
 static size_t lines_of(const dn__lang_hit *h, char *out, size_t cap)
 {
-    static char text[16 * 512];
+    static char text[16 * DN__BECAUSE_MAX];
     dn_str rendered[16];
     const dn_str *lines = h->because;
     uint32_t n = h->because_count;

@@ -121,7 +121,7 @@ static void check_deferred(const dn_ruleset *rs, const dn_event *ev, int64_t amo
         assert_int_equal(hits[h].rule, want[h].rule);
         assert_null(hits[h].because);
         assert_non_null(hits[h].why);
-        char text[16 * 512];
+        char text[16 * DN__BECAUSE_MAX];
         dn_str lines[16];
         uint32_t nl = 0;
         assert_int_equal(dn__lang_because_render(rs, hits[h].rule, hits[h].why, hits[h].why_len,

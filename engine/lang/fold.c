@@ -106,6 +106,11 @@ int dn__lang_expr_cost(const dn__expr *e)
         c = e->op <= FN_PAIR_MAX || e->op == FN_HITS ? 20 : 2;
         break;
     case E_BINARY:
+        /* `field ~ /re/` on an event field goes first: its regex is in the field's prefilter,
+         * which rules it out for nearly every event without reading the field or running PCRE2
+         * (a rule that opens with it is skipped whole, vm.c) */
+        if (e->op == TK_MATCH && e->kids[0]->kind == E_FIELD)
+            return 0;
         c = (e->op == TK_MATCH || e->op == TK_NOMATCH) ? 100 : 1;
         break;
     default:

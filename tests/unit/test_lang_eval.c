@@ -751,6 +751,62 @@ static void test_folding(void **state)
     dn_ruleset_release(rs);
 }
 
+/* An `and` chain runs cheapest first, and an event-field regex (answered by the prefilter) is
+ * cheapest of all: written last, it still opens the program, so a rule whose regex the prefilter
+ * rules out is skipped whole, and a hit explains itself in the written order. */
+static void test_and_order(void **state)
+{
+    (void)state;
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(HDR "rule r \"d\" {\n on transfer\n for src\n when count(out, 7d) "
+                                     ">= 0 and amount > 5 EUR and reference ~ /withdrawal fee/i\n "
+                                     "score 1\n}\n",
+                                 &rs),
+                     0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    dn_ruleset_disasm(rs, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "  0000  FIELD "));
+    assert_non_null(strstr(buf, "  0001  MATCH "));
+    assert_true(strstr(buf, "MATCH") < strstr(buf, "CMPFC") &&
+                strstr(buf, "CMPFC") < strstr(buf, "AGG"));
+    free(buf);
+    dn__lang_scratch *sc = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    dn__lang_scratch_set_prefilter(sc, true);
+    dn__lang_scratch_defer_because(sc, false);
+    dn__state *store = lst_new(rs);
+    assert_non_null(store);
+    static const char *const refs[] = {"rent march", "WITHDRAWAL FEE 2"};
+    for (int i = 0; i < 2; i++) {
+        dn_event ev = base_event();
+        ev.reference = (dn_str){refs[i], (uint32_t)strlen(refs[i])};
+        lst_begin(store, sc, &ev, 250000);
+        const dn__lang_hit *hits;
+        uint32_t n = 9;
+        role_eval(store, sc, &ev, 250000, DN__ROLE_SRC, &hits, &n);
+        dn__lang_stats st;
+        dn__lang_stats_get(sc, &st);
+        if (i == 0) {
+            assert_int_equal(n, 0);
+            assert_int_equal(st.regex_runs, 0); /* skipped before the VM: no field read */
+            assert_true(st.prefilter_skips > 0);
+        } else {
+            assert_int_equal(n, 1);
+            assert_int_equal(hits[0].because_count, 3);
+            assert_non_null(strstr(hits[0].because[0].ptr, "count(out, 7d)"));
+            assert_non_null(strstr(hits[0].because[1].ptr, "amount"));
+            assert_non_null(strstr(hits[0].because[2].ptr, "reference"));
+        }
+        dn__lang_event_end(sc);
+    }
+    dn__lang_scratch_free(sc);
+    dn__state_free(store);
+    dn_ruleset_release(rs);
+}
+
 static void test_hash_covers_lists(void **state)
 {
     (void)state;
@@ -785,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_filter_tests_equivalence),
         cmocka_unit_test(test_sample_pack),
         cmocka_unit_test(test_folding),
+        cmocka_unit_test(test_and_order),
         cmocka_unit_test(test_hash_covers_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

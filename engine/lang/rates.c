@@ -182,6 +182,11 @@ int dn_ruleset_to_base(const dn_ruleset *rs, const char *currency, int64_t amoun
     int cd;
     if (!rs || !currency || !find_rate_digits(rs, currency, &rate, &cd))
         return DN_ENOENT;
+    if (rate == 1 && cd == rs->base_digits && amount_minor > -1000000000000 &&
+        amount_minor < 1000000000000) {
+        *out_base_minor = amount_minor; /* what the arithmetic below gives, bit for bit */
+        return 0;
+    }
     /* x * powl(10, 0) is x exactly: skipping the call changes no bit */
     long double v = (long double)amount_minor * rate;
     if (rs->base_digits != cd)

@@ -152,9 +152,11 @@ typedef struct dn__cp_entry {
 } dn__cp_entry;
 
 /* Incremental distinct(): for one distinct slot of a busy entity, how many in-window matching
- * facts carry each value. Built once the entity holds more than DN__DSET_MIN_FACTS facts (below
- * that a scan of the window is cheaper than the memory), then kept up to date by observe(). */
-#define DN__DSET_MIN_FACTS 48u
+ * facts carry each value. Built once the entity holds more than DN__DSET_MIN_FACTS facts, then
+ * kept up to date by observe(). Below that a scan of the window, when a rule asks, costs less
+ * than keeping the sets on every fact: on the shipped packs 128 replayed 3 % faster than 48 and
+ * than 256. */
+#define DN__DSET_MIN_FACTS 128u
 
 typedef struct dn__dset_entry {
     uint64_t v; /* 0: empty */

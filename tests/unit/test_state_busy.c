@@ -1,9 +1,9 @@
 /*
  * test_state_busy.c - the state store's fast paths for busy entities and for eviction, each
  * against a plain model computed in the test:
- *   - incremental distinct() sets, built once an entity holds more than 48 facts, must give
- *     what a scan of the window gives, as facts enter, leave their windows, and are dropped by
- *     max_facts_per_entity (filters and directions included);
+ *   - incremental distinct() sets, built once an entity holds more than DN__DSET_MIN_FACTS
+ *     facts, must give what a scan of the window gives, as facts enter, leave their windows, and
+ *     are dropped by max_facts_per_entity (filters and directions included);
  *   - eviction by batches of the oldest touch stamps must evict exactly in LRU order, also when
  *     entities of the batch are touched again before their turn.
  * Deterministic: a fixed xorshift seed.

@@ -321,11 +321,12 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
 /*
  * Prefetching. Entity state is spread over hundreds of megabytes, so every lookup and update
  * would wait for memory; the engine walks each event's entities toward the cache before scoring
- * it, in the order the reorder buffer releases events (which is known one or two events ahead;
+ * it, in the order the reorder buffer releases events (known exactly for a feed in time order;
  * how long an event waits in the buffer is not: a few pushes in a quiet minute, hundreds in a
  * busy one). At push, the table slots (prefetch_roles); when an event is released, the entity
- * headers of the event after next (it is one of the heap's two children) and the fact lines of
- * the next one, which scoring the current event gives ample time to arrive. Hints only.
+ * headers of the event HEADER_LEAD places behind it and the fact lines of the one FACT_LEAD
+ * behind, each stage reading only what an earlier one brought in. Each event's lines are asked
+ * for once, a few events before they are used. Hints only.
  */
 static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
 {
@@ -337,7 +338,7 @@ static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
                 dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
 }
 
-static void prefetch_next(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
+static void prefetch_facts(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
 {
     const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
     uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
@@ -348,19 +349,23 @@ static void prefetch_next(dn_engine *e, const dn_event *ev, const dn__event_hash
                 e->st, dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]), cp_h[r]);
 }
 
+/* How far ahead of the event being scored each stage is prefetched, in events (an event takes
+ * about 2 us): fact lines one event ahead, entity headers two events before that, so the
+ * headers the fact stage reads have arrived. */
+#define FACT_LEAD   1
+#define HEADER_LEAD 3
+
 static int release(dn_engine *e, bool drain)
 {
     int rc = 0;
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
-        const dn__reorder_item *next = dn__reorder_peek(e->ro, 0);
-        if (next)
-            prefetch_next(e, next->ev, &next->hs);
-        for (uint64_t i = 1; i <= 2; i++) { /* one of them comes after next */
-            const dn__reorder_item *after = dn__reorder_peek(e->ro, i);
-            if (after)
-                prefetch_headers(e, &after->hs);
-        }
+        const dn__reorder_item *ahead = dn__reorder_peek(e->ro, FACT_LEAD);
+        if (ahead)
+            prefetch_facts(e, ahead->ev, &ahead->hs);
+        ahead = dn__reorder_peek(e->ro, HEADER_LEAD);
+        if (ahead)
+            prefetch_headers(e, &ahead->hs);
         int r = score_event(e, it.ev, it.amount_base_minor, &it.hs);
         dn__reorder_done(e->ro, it.ev);
         if (r && !rc)

@@ -2,10 +2,16 @@
  * reorder.c - the reorder buffer: events held until the watermark passes them, released in
  * (ts, arrival sequence) order. See score.h for the contract.
  *
- * Invariants: every held event has ts >= the watermark at its arrival; the heap is a binary
- * min-heap on (ts, seq) where seq is the arrival number among all pushes, so ties of ts go out
- * in arrival order and the output order is a pure function of the input order. max_ts only
- * grows. The buffer owns held copies; pop lends a copy to the caller until dn__reorder_done.
+ * Held events are in one of two places: the run, a ring of events in (ts, seq) order that an
+ * event joins at the end when it is not older than the run's newest (what a feed in time order
+ * does every time: O(1), and the order of the next events is known exactly, for prefetching);
+ * and a binary min-heap on (ts, seq) for the events that arrived out of order. Pop takes the
+ * smaller of the run's head and the heap's top.
+ *
+ * Invariants: every held event has ts >= the watermark at its arrival; seq is the arrival
+ * number among all pushes, so ties of ts go out in arrival order and the output order is a pure
+ * function of the input order; the run is sorted by (ts, seq). max_ts only grows. The buffer
+ * owns held copies; pop lends a copy to the caller until dn__reorder_done.
  *
  * Memory of the copies: each copy is one dn_event_clone_into block behind a small header. A
  * copy that fits in BLOCK_SIZE bytes (nearly all: a typical event is 300-500 bytes) takes a
@@ -65,6 +71,8 @@ struct dn__reorder {
     int64_t max_ts;
     bool has_max;
     uint64_t seq;
+    dn__reorder_item *run; /* ring of run_cap (a power of two or 0) */
+    uint64_t run_head, run_n, run_cap;
     heap_key *heap;
     dn__reorder_item *items; /* cap slots */
     uint64_t *free_slots;    /* cap - count of them */
@@ -137,6 +145,9 @@ void dn__reorder_free(dn__reorder *r)
         return;
     for (uint64_t i = 0; i < r->count; i++)
         dn__reorder_done(r, r->items[r->heap[i].slot].ev);
+    for (uint64_t i = 0; i < r->run_n; i++)
+        dn__reorder_done(r, r->run[(r->run_head + i) & (r->run_cap - 1)].ev);
+    free(r->run);
     while (r->slabs) {
         slab *s = r->slabs;
         r->slabs = s->next;
@@ -161,7 +172,7 @@ int64_t dn__reorder_watermark(const dn__reorder *r)
 
 uint64_t dn__reorder_held(const dn__reorder *r)
 {
-    return r->count;
+    return r->count + r->run_n;
 }
 
 static bool before(const heap_key *a, const heap_key *b)
@@ -199,6 +210,52 @@ static void sift_down(dn__reorder *r, uint64_t i)
     r->heap[i] = x;
 }
 
+/* Room for one more item in the heap's arrays: false when memory ran out. */
+static bool heap_room(dn__reorder *r)
+{
+    if (r->count < r->cap)
+        return true;
+    uint64_t ncap = r->cap ? r->cap * 2 : 64;
+    heap_key *nh = realloc(r->heap, ncap * sizeof(*nh));
+    if (nh)
+        r->heap = nh;
+    dn__reorder_item *ni = realloc(r->items, ncap * sizeof(*ni));
+    if (ni)
+        r->items = ni;
+    uint64_t *nf = realloc(r->free_slots, ncap * sizeof(*nf));
+    if (nf)
+        r->free_slots = nf;
+    if (!nh || !ni || !nf)
+        return false; /* what did grow stays grown; cap says what all three hold */
+    for (uint64_t i = r->cap; i < ncap; i++) /* the new slots are free; none was before */
+        r->free_slots[i - r->cap] = ncap - 1 - (i - r->cap);
+    r->cap = ncap;
+    return true;
+}
+
+/* Room for one more item at the run's end: false when memory ran out. */
+static bool run_room(dn__reorder *r)
+{
+    if (r->run_n < r->run_cap)
+        return true;
+    uint64_t ncap = r->run_cap ? r->run_cap * 2 : 64;
+    dn__reorder_item *nr = malloc(ncap * sizeof(*nr));
+    if (!nr)
+        return false;
+    for (uint64_t i = 0; i < r->run_n; i++) /* unwrapped: the head goes to 0 */
+        nr[i] = r->run[(r->run_head + i) & (r->run_cap - 1)];
+    free(r->run);
+    r->run = nr;
+    r->run_head = 0;
+    r->run_cap = ncap;
+    return true;
+}
+
+static const dn__reorder_item *run_at(const dn__reorder *r, uint64_t i)
+{
+    return &r->run[(r->run_head + i) & (r->run_cap - 1)];
+}
+
 int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_minor,
                      const dn__event_hashes *hs, dn__reorder_verdict *verdict)
 {
@@ -210,30 +267,17 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
         return 0;
     }
     int64_t max_ts = r->has_max && r->max_ts > ev->ts_ms ? r->max_ts : ev->ts_ms;
-    if (r->count == 0 && ev->ts_ms <= watermark_at(max_ts, r->lateness_ms)) {
+    if (dn__reorder_held(r) == 0 && ev->ts_ms <= watermark_at(max_ts, r->lateness_ms)) {
         r->seq++;
         r->max_ts = max_ts;
         r->has_max = true;
         *verdict = DN__REORDER_NOW;
         return 0;
     }
-    if (r->count == r->cap) {
-        uint64_t ncap = r->cap ? r->cap * 2 : 64;
-        heap_key *nh = realloc(r->heap, ncap * sizeof(*nh));
-        if (nh)
-            r->heap = nh;
-        dn__reorder_item *ni = realloc(r->items, ncap * sizeof(*ni));
-        if (ni)
-            r->items = ni;
-        uint64_t *nf = realloc(r->free_slots, ncap * sizeof(*nf));
-        if (nf)
-            r->free_slots = nf;
-        if (!nh || !ni || !nf)
-            goto fail; /* what did grow stays grown; cap says what all three hold */
-        for (uint64_t i = r->cap; i < ncap; i++) /* the new slots are free; none was before */
-            r->free_slots[i - r->cap] = ncap - 1 - (i - r->cap);
-        r->cap = ncap;
-    }
+    /* in order with the run (its newest is not newer): it joins the run, else the heap */
+    bool in_run = r->run_n == 0 || run_at(r, r->run_n - 1)->ts_ms <= ev->ts_ms;
+    if (!(in_run ? run_room(r) : heap_room(r)))
+        goto fail;
     blk_hdr *blk = block_take(r, sizeof(blk_hdr) + dn_event_clone_size(ev));
     if (!blk)
         goto fail;
@@ -241,29 +285,63 @@ int dn__reorder_push(dn__reorder *r, const dn_event *ev, int64_t amount_base_min
     r->seq++;
     r->max_ts = max_ts;
     r->has_max = true;
-    uint64_t slot = r->free_slots[r->cap - r->count - 1];
-    r->items[slot] = (dn__reorder_item){copy, ev->ts_ms, amount_base_minor, seq, {0}};
+    dn__reorder_item it = {copy, ev->ts_ms, amount_base_minor, seq, {0}};
     if (hs)
-        r->items[slot].hs = *hs;
-    r->heap[r->count] = (heap_key){ev->ts_ms, seq, slot};
-    sift_up(r, r->count++);
+        it.hs = *hs;
+    if (in_run) {
+        r->run[(r->run_head + r->run_n++) & (r->run_cap - 1)] = it;
+    } else {
+        uint64_t slot = r->free_slots[r->cap - r->count - 1];
+        r->items[slot] = it;
+        r->heap[r->count] = (heap_key){ev->ts_ms, seq, slot};
+        sift_up(r, r->count++);
+    }
     *verdict = DN__REORDER_HELD;
     return 0;
 fail:
     return rc;
 }
 
+/* Whether the next event comes from the run (else from the heap); held events exist. */
+static bool next_is_run(const dn__reorder *r)
+{
+    if (r->count == 0)
+        return true;
+    if (r->run_n == 0)
+        return false;
+    const dn__reorder_item *a = run_at(r, 0);
+    heap_key k = {a->ts_ms, a->seq, 0};
+    return before(&k, &r->heap[0]);
+}
+
 const dn__reorder_item *dn__reorder_peek(const dn__reorder *r, uint64_t i)
 {
-    return i < r->count ? &r->items[r->heap[i].slot] : NULL;
+    if (i >= dn__reorder_held(r))
+        return NULL;
+    if (r->count == 0)
+        return run_at(r, i);
+    /* events out of order are held: exact for the next one, a likely one after it */
+    bool from_run = next_is_run(r);
+    if (i == 0)
+        return from_run ? run_at(r, 0) : &r->items[r->heap[0].slot];
+    uint64_t j = from_run ? i : i - 1;
+    return j < r->run_n ? run_at(r, j) : &r->items[r->heap[0].slot];
 }
 
 bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out)
 {
-    if (r->count == 0)
+    if (dn__reorder_held(r) == 0)
         return false;
-    if (!drain && r->heap[0].ts_ms > dn__reorder_watermark(r))
+    bool from_run = next_is_run(r);
+    int64_t ts = from_run ? run_at(r, 0)->ts_ms : r->heap[0].ts_ms;
+    if (!drain && ts > dn__reorder_watermark(r))
         return false;
+    if (from_run) {
+        *out = *run_at(r, 0);
+        r->run_head = (r->run_head + 1) & (r->run_cap - 1);
+        r->run_n--;
+        return true;
+    }
     uint64_t slot = r->heap[0].slot;
     *out = r->items[slot];
     r->heap[0] = r->heap[--r->count];

@@ -18,8 +18,9 @@
 /* ---- reorder buffer (reorder.c) ----
  *
  * Holds events until the watermark (the newest event time seen minus the lateness) reaches
- * them, then releases them in (ts, arrival sequence) order: a binary min-heap of deep copies,
- * kept in a pool of fixed-size blocks the buffer owns (reorder.c says how it grows and frees).
+ * them, then releases them in (ts, arrival sequence) order: deep copies, kept in a pool of
+ * fixed-size blocks the buffer owns, in a ring for those that arrived in order and a binary
+ * min-heap for the rest (reorder.c says how they work, grow and free).
  * An event older than the watermark at its arrival is not held: it is to be scored at once and
  * is flagged late. An event that would be released at once while nothing is held is not copied
  * either (with lateness 0 and in-order input, nothing is ever copied).
@@ -60,8 +61,9 @@ bool dn__reorder_pop(dn__reorder *r, bool drain, dn__reorder_item *out);
  * to the buffer's pool (reused by the next held event) or, for a big event, to the heap.
  * Accepts NULL. */
 void dn__reorder_done(dn__reorder *r, dn_event *ev);
-/* The item at position i of the heap, without popping it (NULL past the end): 0 is the one pop
- * hands out next (due or not); the one after it is 1 or 2. For prefetching. */
+/* The item pop hands out i-th from now (0: next, due or not), without popping it; NULL past
+ * the end. Exact while every held event arrived in order; otherwise exact for i = 0 and a
+ * likely one beyond. For prefetching. */
 const dn__reorder_item *dn__reorder_peek(const dn__reorder *r, uint64_t i);
 uint64_t dn__reorder_held(const dn__reorder *r);
 /* The newest event time seen minus the lateness; INT64_MIN before the first event. */

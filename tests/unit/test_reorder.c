@@ -1,6 +1,7 @@
 /*
  * test_reorder.c - the reorder buffer of engine/score on its own: hold, release in (ts, arrival)
- * order, late events, lateness 0 without copies, drain, determinism, and the copies themselves
+ * order (ties across events that arrived in order and out of it), what peek foretells, late
+ * events, lateness 0 without copies, drain, determinism, and the copies themselves
  * (every field, every string length, events too big for a pool block).
  */
 #include "score/score.h"
@@ -296,6 +297,91 @@ static void test_big_event(void **state)
 }
 
 /* More events held at once than a slab has blocks: the pool grows, and every copy survives. */
+/* Ties of ts between events that arrived in order and events that did not go out in arrival
+ * order; peek(0) is always the event pop hands out next. */
+static void test_ties_across_run_and_heap(void **state)
+{
+    (void)state;
+    dn__reorder *r = NULL;
+    assert_int_equal(dn__reorder_new(1000, &r), 0);
+    char out[256] = "";
+    offer(r, 100, "a", out);
+    offer(r, 200, "b", out);
+    offer(r, 100, "c", out); /* older than b: out of order */
+    offer(r, 100, "d", out);
+    offer(r, 200, "e", out); /* in order again */
+    offer(r, 150, "f", out);
+    assert_string_equal(out, "");
+    const char *want = "acdfbe";
+    for (int i = 0; i < 6; i++) {
+        const dn__reorder_item *next = dn__reorder_peek(r, 0);
+        assert_non_null(next);
+        const dn_event *next_ev = next->ev;
+        dn__reorder_item it;
+        assert_true(dn__reorder_pop(r, true, &it));
+        assert_ptr_equal(next_ev, it.ev);
+        assert_int_equal(it.ev->id.len, 1);
+        assert_int_equal(it.ev->id.ptr[0], want[i]);
+        dn__reorder_done(r, it.ev);
+    }
+    assert_null(dn__reorder_peek(r, 0));
+    dn__reorder_free(r);
+}
+
+/* Pushes a stream of n events with many equal times, one in `disorder` of them (0: none) up to
+ * 40 ms back, popping what is due after each push: everything released is in strictly
+ * increasing (ts, arrival) order, peek(0) is the next pop, and without disorder peek(i) is the
+ * i-th (the ring wraps, and grows with a lateness that holds everything). */
+static void release_order_and_peek(int n, uint64_t disorder, int64_t lateness)
+{
+    dn__reorder *r = NULL;
+    assert_int_equal(dn__reorder_new(lateness, &r), 0);
+    static char ids[20000][8];
+    uint64_t x = 7;
+    int64_t last_ts = INT64_MIN;
+    long last_seq = -1;
+    int scored = 0;
+    for (int i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t back = disorder && x % disorder == 0 ? (int64_t)(x >> 8) % 40 : 0;
+        int64_t ts = (int64_t)(i / 2) * 10 - back; /* steps of 0 or 10 ms: ties */
+        snprintf(ids[i], sizeof(ids[i]), "%d", i);
+        dn_event ev = mk(ts, ids[i]);
+        dn__reorder_verdict v;
+        assert_int_equal(dn__reorder_push(r, &ev, 0, NULL, &v), 0);
+        if (v != DN__REORDER_HELD)
+            continue; /* late or at once: outside the buffer's order */
+        const dn_event *ahead[4] = {NULL};
+        uint64_t held = dn__reorder_held(r);
+        for (uint64_t k = 0; k < 4 && k < held; k++)
+            ahead[k] = dn__reorder_peek(r, k)->ev;
+        dn__reorder_item it;
+        for (uint64_t k = 0; dn__reorder_pop(r, i == n - 1, &it); k++) {
+            long seq = strtol(it.ev->id.ptr, NULL, 10);
+            assert_true(it.ev->ts_ms > last_ts || (it.ev->ts_ms == last_ts && seq > last_seq));
+            last_ts = it.ev->ts_ms;
+            last_seq = seq;
+            if (k == 0 || (!disorder && k < 4 && k < held))
+                assert_ptr_equal(ahead[k], it.ev);
+            scored++;
+            dn__reorder_done(r, it.ev);
+        }
+    }
+    assert_true(scored > n * 3 / 4);
+    assert_int_equal(dn__reorder_held(r), 0);
+    dn__reorder_free(r);
+}
+
+static void test_release_order_and_peek(void **state)
+{
+    (void)state;
+    release_order_and_peek(20000, 0, 50);
+    release_order_and_peek(20000, 8, 50);
+    release_order_and_peek(2000, 2, 50);
+    release_order_and_peek(5000, 0, 1000000); /* all held until the end: the ring grows */
+    release_order_and_peek(5000, 3, 1000000);
+}
+
 static void test_pool_grows(void **state)
 {
     (void)state;
@@ -330,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_reorders_within_lateness),
         cmocka_unit_test(test_lateness_zero_never_holds),
         cmocka_unit_test(test_shuffled_stream),
+        cmocka_unit_test(test_ties_across_run_and_heap),
+        cmocka_unit_test(test_release_order_and_peek),
         cmocka_unit_test(test_free_with_held),
         cmocka_unit_test(test_copies_every_field),
         cmocka_unit_test(test_big_event),

@@ -313,10 +313,6 @@ static void entity_destroy(dn__state *st, dn__entity *e)
     dn__state_facts_free(st, e);
     dn__state_cps_free(st, e);
     dn__state_hits_free(st, e);
-    if (e->typ) {
-        st->stats.bytes -= st->kinds[e->kind].plan->typology_count * sizeof(*e->typ);
-        free(e->typ);
-    }
     dn__pool_free(st, e, (uint32_t)(sizeof(*e) + acc_bytes_of(&st->kinds[e->kind]) + e->id_len));
 }
 
@@ -544,8 +540,8 @@ void dn__state_prefetch_facts(const dn__state *st, uint64_t h, uint64_t cp_h)
         __builtin_prefetch(e->ids + (e->ids_tail - e->ids_base));
     if (e->cps)
         dn__state_prefetch_cps(e, cp_h);
-    if (e->hits)
-        __builtin_prefetch(e->hits);
+    if (e->hl)
+        __builtin_prefetch(e->hl);
     if (e->dsets)
         dn__state_prefetch_dsets(st, e, cp_h);
 }

@@ -457,7 +457,7 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
         drop_oldest(st, e);
         has_dropped = true;
     }
-    if (e->hit_count && e->hits[0].ts <= keep_cut) /* the hits share the retention */
+    if (e->hl && e->hl->count && e->hl->oldest_ts <= keep_cut) /* hits share the retention */
         dn__state_hits_prune(st, e, ts);
 
     /* 2. the snapshot before this fact. */

@@ -22,9 +22,15 @@
 #include <string.h>
 
 /* Bytes of an entity's accumulators and window starts. */
+static size_t sums_counts_bytes(const dn__kind_layout *k)
+{
+    return k->sum_n * sizeof(int64_t) + (k->acc_count - k->cnt_from) * sizeof(uint32_t);
+}
+
+/* An entity's block after its header, without the id: sums, counts, window starts. */
 static size_t acc_bytes_of(const dn__kind_layout *k)
 {
-    return k->acc_count * sizeof(dn__acc) + k->win_count * sizeof(dn__win);
+    return sums_counts_bytes(k) + k->win_count * sizeof(dn__win);
 }
 
 static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
@@ -86,40 +92,67 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             k->accs[k->acc_count++] = want;
         k->slot_acc[s] = (int32_t)i;
     }
-    /* order by window (stable), so each window's accumulators form one group */
+    /* What each accumulator keeps: 1 a sum, 2 a count (avg reads both). */
     uint32_t na = k->acc_count ? k->acc_count : 1;
+    unsigned char *keeps = calloc(na, 1);
+    if (!keeps)
+        goto fail;
+    for (uint32_t s = 0; s < plan->agg_count; s++) {
+        if (k->slot_acc[s] < 0)
+            continue;
+        dn__agg_kind ak = plan->aggs[s].kind;
+        keeps[k->slot_acc[s]] |= (ak != DN__AGG_COUNT ? 1u : 0u) | (ak != DN__AGG_SUM ? 2u : 0u);
+    }
+    /* Order: sums only, both, counts only (so sums and counts are each one range), and by window
+     * within each, windows numbered in order of first use. */
     k->wins = malloc(na * sizeof(*k->wins));
     k->acc_win = malloc(na * sizeof(*k->acc_win));
     uint32_t *perm = malloc(na * sizeof(*perm));
+    uint32_t *group = malloc(na * sizeof(*group));
     dn__acc_spec *sorted = malloc(na * sizeof(*sorted));
-    if (!k->wins || !k->acc_win || !perm || !sorted) {
+    if (!k->wins || !k->acc_win || !perm || !group || !sorted) {
+        free(keeps);
         free(perm);
+        free(group);
         free(sorted);
         goto fail;
     }
-    uint32_t n = 0;
     for (uint32_t i = 0; i < k->acc_count; i++) {
-        bool placed = false;
-        for (uint32_t j = 0; j < i && !placed; j++)
-            placed = k->accs[j].window_ms == k->accs[i].window_ms;
-        if (placed)
-            continue; /* its group was laid out with the first of its window */
-        uint32_t start = n;
-        for (uint32_t j = i; j < k->acc_count; j++) {
-            if (k->accs[j].window_ms != k->accs[i].window_ms)
-                continue;
-            perm[j] = n;
-            k->acc_win[n] = k->win_count;
-            sorted[n++] = k->accs[j];
-        }
-        k->wins[k->win_count++] = (dn__win_spec){start, n, k->accs[i].window_ms};
+        uint32_t g = 0;
+        while (g < k->win_count && k->wins[g].window_ms != k->accs[i].window_ms)
+            g++;
+        if (g == k->win_count)
+            k->wins[k->win_count++] = (dn__win_spec){k->accs[i].window_ms};
+        group[i] = g;
+    }
+    static const unsigned char class_keeps[3] = {1, 3, 2};
+    uint32_t n = 0;
+    for (int c = 0; c < 3; c++) {
+        if (c == 1)
+            k->cnt_from = n;
+        for (uint32_t g = 0; g < k->win_count; g++)
+            for (uint32_t i = 0; i < k->acc_count; i++) {
+                if (group[i] != g || keeps[i] != class_keeps[c])
+                    continue;
+                perm[i] = n;
+                k->acc_win[n] = g;
+                sorted[n++] = k->accs[i];
+            }
+        if (c == 1)
+            k->sum_n = n;
     }
     memcpy(k->accs, sorted, k->acc_count * sizeof(*sorted));
     for (uint32_t s = 0; s < plan->agg_count; s++)
         if (k->slot_acc[s] >= 0)
             k->slot_acc[s] = (int32_t)perm[k->slot_acc[s]];
+    free(keeps);
     free(perm);
+    free(group);
     free(sorted);
+    rc = DN_EINVAL;
+    if (sums_counts_bytes(k) > UINT16_MAX)
+        goto fail; /* dn__entity.wins_off */
+    rc = DN_ENOMEM;
     /* the accumulator sets of observe() (see dn__kind_layout) */
     uint32_t nw = k->acc_words = (k->acc_count + 63) / 64;
     bool has_filter_col = k->col_off[DN__COL_FILTER] >= 0; /* without it no fact has a filter */
@@ -136,7 +169,10 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
         k->acc_fbyte =
             calloc((size_t)(k->acc_fbytes ? k->acc_fbytes : 1) * 256 * nw, sizeof(uint64_t));
         k->win_bits = calloc((size_t)k->win_count * nw, sizeof(uint64_t));
-        if (!k->acc_dir || !k->acc_nofilt || !k->acc_fbyte || !k->win_bits)
+        k->sum_bits = calloc(nw, sizeof(uint64_t));
+        k->cnt_bits = calloc(nw, sizeof(uint64_t));
+        if (!k->acc_dir || !k->acc_nofilt || !k->acc_fbyte || !k->win_bits || !k->sum_bits ||
+            !k->cnt_bits)
             goto fail;
     }
     for (uint32_t i = 0; i < k->acc_count; i++) {
@@ -159,9 +195,13 @@ static int layout_init(dn__kind_layout *k, const dn__state_plan *plan)
             }
         }
     }
-    for (uint32_t g = 0; g < k->win_count; g++)
-        for (uint32_t j = k->wins[g].first; j < k->wins[g].end; j++)
-            k->win_bits[(size_t)g * nw + j / 64] |= 1ull << (j % 64);
+    for (uint32_t i = 0; i < k->acc_count; i++) {
+        k->win_bits[(size_t)k->acc_win[i] * nw + i / 64] |= 1ull << (i % 64);
+        if (i < k->sum_n)
+            k->sum_bits[i / 64] |= 1ull << (i % 64);
+        if (i >= k->cnt_from)
+            k->cnt_bits[i / 64] |= 1ull << (i % 64);
+    }
     k->slot_info = calloc(plan->agg_count, sizeof(*k->slot_info));
     if (!k->slot_info)
         goto fail;
@@ -237,9 +277,12 @@ fail:
     free(k->acc_nofilt);
     free(k->acc_fbyte);
     free(k->win_bits);
+    free(k->sum_bits);
+    free(k->cnt_bits);
     free(k->dist_slots);
     free(k->slot_info);
     k->slot_info = NULL;
+    k->sum_bits = k->cnt_bits = NULL;
     k->slot_acc = NULL;
     k->accs = NULL;
     k->wins = NULL;
@@ -333,6 +376,8 @@ void dn__state_free(dn__state *st)
         free(st->kinds[k].acc_nofilt);
         free(st->kinds[k].acc_fbyte);
         free(st->kinds[k].win_bits);
+        free(st->kinds[k].sum_bits);
+        free(st->kinds[k].cnt_bits);
         free(st->kinds[k].dist_slots);
         free(st->kinds[k].slot_info);
     }
@@ -611,7 +656,7 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     e->h = h;
     e->kind = (uint8_t)kind;
     e->id_len = (uint16_t)id.len;
-    e->acc_n = (uint16_t)st->kinds[kind].acc_count;
+    e->wins_off = (uint16_t)sums_counts_bytes(&st->kinds[kind]);
     e->win_n = (uint16_t)st->kinds[kind].win_count;
     e->touch_seq = st->event_seq;
     e->lru_stamp = ++st->lru_clock;
@@ -620,7 +665,7 @@ int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t i
     for (int d = 0; d < 3; d++)
         e->last_ms[d] = INT64_MIN;
     if (id.len)
-        memcpy((char *)e->accs + acc_bytes, id.ptr, id.len);
+        memcpy(e->body + acc_bytes, id.ptr, id.len);
     table_put(st->slots, st->slot_count - 1, h, e);
     st->stats.entities++;
     st->stats.entities_created++;

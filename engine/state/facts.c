@@ -90,15 +90,18 @@ static inline uint64_t fact_accs1(const dn__kind_layout *k, const dn__fact_core 
     return m & k->acc_dir[f->flags & 7u];
 }
 
-/* Accumulators base + i for each bit i of bits take (sign 1) or give back (sign -1) amount. */
-static inline void accs_apply(dn__acc *base, uint64_t bits, int64_t amount, int sign)
+/* Accumulators 64 * w + i for each bit i of bits take (sign 1) or give back (sign -1) a fact of
+ * this amount: those that keep a sum add it, those that keep a count count it. */
+static inline void accs_apply(const dn__kind_layout *k, dn__entity *e, uint32_t w, uint64_t bits,
+                              int64_t amount, int sign)
 {
-    while (bits) {
-        dn__acc *a = &base[__builtin_ctzll(bits)];
-        a->count += (uint32_t)sign;
-        a->sum += sign * amount;
-        bits &= bits - 1;
-    }
+    int64_t *sums = dn__entity_sums(e) + 64 * w;
+    for (uint64_t b = bits & k->sum_bits[w]; b; b &= b - 1)
+        sums[__builtin_ctzll(b)] += sign * amount;
+    uint32_t *counts = dn__entity_counts(e, k);
+    int64_t at = 64 * (int64_t)w - k->cnt_from;
+    for (uint64_t b = bits & k->cnt_bits[w]; b; b &= b - 1)
+        counts[at + __builtin_ctzll(b)] += (uint32_t)sign;
 }
 
 /* The accumulators of window group g (all of them when g is win_count) that fact f feeds take
@@ -116,15 +119,14 @@ static inline void accs_take(const dn__state *st, dn__entity *e, const dn__fact_
         } else {
             m = fact_accs1(k, f);
         }
-        accs_apply(e->accs, g < k->win_count ? m & k->win_bits[g] : m, f->amount, sign);
+        accs_apply(k, e, 0, g < k->win_count ? m & k->win_bits[g] : m, f->amount, sign);
         return;
     }
     uint64_t *m = st->acc_mask;
     fact_accs(k, f, m);
     for (uint32_t w = 0; w < nw; w++)
-        accs_apply(e->accs + 64 * w,
-                   g < k->win_count ? m[w] & k->win_bits[(size_t)g * nw + w] : m[w], f->amount,
-                   sign);
+        accs_apply(k, e, w, g < k->win_count ? m[w] & k->win_bits[(size_t)g * nw + w] : m[w],
+                   f->amount, sign);
 }
 
 static void drop_oldest(dn__state *st, dn__entity *e)
@@ -541,7 +543,7 @@ int dn__state_observe(dn__state *st, dn__entity *e, const dn__fact_in *in, dn__o
         uint64_t m = fact_accs1(k, f);
         fb |= m << k->acc_shift;
         memcpy(col, &fb, sizeof(fb));
-        accs_apply(e->accs, m, f->amount, 1);
+        accs_apply(k, e, 0, m, f->amount, 1);
     } else if (k->acc_count) {
         accs_take(st, e, f, k->win_count, 1);
     }
@@ -823,10 +825,13 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
     int64_t cut = cutoff_of(query_now(e, now_ms), a->window_ms);
     int32_t ai = k->slot_acc[slot];
     if (ai >= 0) {
-        const dn__acc *acc = &e->accs[ai];
         const dn__win *win = &dn__entity_wins(e)[k->acc_win[ai]];
         const dn__acc_spec *as = &k->accs[ai];
-        int64_t count = acc->count, sum = acc->sum;
+        const int64_t *sums = (const int64_t *)(const void *)e->body;
+        const uint32_t *counts = (const uint32_t *)(const void *)(sums + k->sum_n);
+        uint32_t i = (uint32_t)ai;
+        int64_t sum = i < k->sum_n ? sums[i] : 0;
+        int64_t count = i >= k->cnt_from ? counts[i - k->cnt_from] : 0;
         for (uint32_t i = win->tail; i != e->end && win->tail_ts <= cut; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
             if (f->ts > cut)

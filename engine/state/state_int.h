@@ -15,12 +15,15 @@
  *     filter word's spare high bits carry the fact's accumulator set when it fits (acc_shift);
  *   - per entity kind the accumulators: the unique (dir, filter, window, amount-only) tuples of
  *     the plan's count/sum/avg slots; slots map onto them, so count(in, 24h) and sum(in, 24h)
- *     share one running (count, sum); the accumulators of one window length form a group
- *     that shares one running window start (dn__win: tail, tail_ts);
+ *     share one running (count, sum). An accumulator keeps only what its slots read: a running
+ *     sum (8 bytes), a running count (4), or both (avg, or a count and a sum of one tuple); they
+ *     are ordered sums only, both, counts only, so the sums are accs [0, sum_n) and the counts
+ *     accs [cnt_from, acc_count), each an array without gaps. The accumulators of one window
+ *     length form a group that shares one running window start (dn__win: tail, tail_ts);
  *   - scratch for distinct() (an open-addressing set cleared per query) owned by the state.
  *
- * One entity (dn__entity) is a single block of the pool (pool.c): header, accumulators, window
- * starts, then the id bytes.
+ * One entity (dn__entity) is a single block of the pool (pool.c): header, the accumulators' sums
+ * (int64) and counts (uint32), window starts, then the id bytes.
  * Beside it, allocated lazily:
  *   facts  the facts, oldest first, in an array addressed by ABSOLUTE uint32 indices [first, end):
  *          array position = abs - base (differences are taken modulo 2^32). When the array's end
@@ -83,15 +86,8 @@ typedef struct dn__acc_spec {
     bool amount_only; /* count only facts that carry an amount (avg) */
 } dn__acc_spec;
 
-/* Packed (12 bytes, not 16): an account holds some thirty of these, and every event reads and
- * writes them, so their cache lines are what the state costs in memory traffic. */
-typedef struct __attribute__((packed, aligned(4))) dn__acc {
-    int64_t sum;
-    uint32_t count;
-} dn__acc;
-
 /* The running window of one window length, shared by the accumulators of that window (a group,
- * adjacent in accs): they always start at the same fact. */
+ * the bits win_bits[g] of accs): they always start at the same fact. */
 typedef struct __attribute__((packed, aligned(4))) dn__win {
     uint32_t tail;   /* absolute index of the oldest fact still in the window */
     int64_t tail_ts; /* ts of the fact at tail when tail != end: whether the window moved is
@@ -99,7 +95,6 @@ typedef struct __attribute__((packed, aligned(4))) dn__win {
 } dn__win;
 
 typedef struct dn__win_spec {
-    uint32_t first, end; /* its accumulators: accs[first..end) */
     int64_t window_ms;
 } dn__win_spec;
 
@@ -121,9 +116,13 @@ typedef struct dn__kind_layout {
     uint8_t col_n;                   /* the columns present, in order: */
     uint8_t col_which[DN__COL_COUNT_];
     uint32_t ent_bytes; /* an entity's block without its id: header, accumulators, windows */
-    dn__acc_spec *accs; /* ordered by window: accumulators of one window are adjacent */
+    dn__acc_spec *accs; /* sums only, then both, then counts only; by window within each */
     uint32_t acc_count;
-    dn__win_spec *wins; /* the window groups, in accs order */
+    /* accs [0, sum_n) keep a sum and [cnt_from, acc_count) a count: an entity's accumulator
+     * memory holds sum_n int64 sums, then acc_count - cnt_from uint32 counts (facts.c) */
+    uint32_t sum_n, cnt_from;
+    uint64_t *sum_bits, *cnt_bits; /* [acc_words]: those two ranges as bit sets */
+    dn__win_spec *wins;            /* the window groups, in order of first use */
     uint32_t win_count;
     uint32_t *acc_win; /* per accumulator: its window group */
     /* Which accumulators a fact feeds, as bit sets of acc_words 64-bit words (bit i: accs[i]):
@@ -211,17 +210,30 @@ struct dn__entity {
     uint32_t ids_base, ids_head, ids_tail, ids_cap;
     uint32_t cp_count, cp_cap;
     uint16_t id_len;
-    uint16_t acc_n; /* the kind's accumulator count */
-    uint16_t win_n; /* the kind's window group count */
+    uint16_t wins_off; /* byte offset of the window starts in body */
+    uint16_t win_n;    /* the kind's window group count */
     uint8_t kind;
     bool has_opened : 1;
     bool has_facts_ever : 1; /* bit-fields: with them the header is 160 bytes, not 168 */
-    dn__acc accs[]; /* acc_n of them, then win_n dn__win (dn__entity_wins), then id_len bytes */
+    /* the kind's sum_n int64 sums, acc_count - cnt_from uint32 counts, win_n dn__win
+     * (dn__entity_wins), then id_len bytes */
+    _Alignas(8) unsigned char body[];
 };
 
 static inline dn__win *dn__entity_wins(const dn__entity *e)
 {
-    return (dn__win *)(e->accs + e->acc_n);
+    return (dn__win *)(e->body + e->wins_off);
+}
+
+static inline int64_t *dn__entity_sums(dn__entity *e)
+{
+    return (int64_t *)(void *)e->body;
+}
+
+/* counts[i - k->cnt_from] is accumulator i's count */
+static inline uint32_t *dn__entity_counts(dn__entity *e, const dn__kind_layout *k)
+{
+    return (uint32_t *)(void *)(e->body + (size_t)k->sum_n * sizeof(int64_t));
 }
 
 typedef struct dn__slot {

@@ -265,12 +265,14 @@ static void brute(const model *m, uint32_t max_facts, const dn__agg_spec *a, int
     }
 }
 
-static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
+/* Wide plans add count, sum and avg over every (dir, filter, window): 96 accumulators, more
+ * than one 64-bit word of accumulator bits. */
+static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms, bool wide, uint32_t steps)
 {
     rng_state = seed;
     /* a plan with every kind, over random dirs, filters, fields and windows */
     static const int64_t windows[] = {HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS, 7 * 24 * HOUR_MS};
-    dn__agg_spec aggs[40];
+    dn__agg_spec aggs[40 + 3 * 3 * 4 * 4];
     uint32_t n = 0;
     for (uint32_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         for (int rep = 0; rep < 4; rep++) {
@@ -282,6 +284,15 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
             a->filter = rndn(3) == 0 ? -1 : (int32_t)rndn(3);
         }
     }
+    for (uint32_t k = 0; wide && k < 3; k++)
+        for (int dir = 1; dir <= 3; dir++)
+            for (int32_t filter = -1; filter < 3; filter++)
+                for (int w = 0; w < 4; w++)
+                    aggs[n++] = (dn__agg_spec){.kind = kinds[k],
+                                               .dir = (dn__dir)dir,
+                                               .field = DN__FIELD_COUNTERPARTY,
+                                               .window_ms = windows[w],
+                                               .filter = filter};
     const int64_t retention = 7 * 24 * HOUR_MS, cp_memory = 3 * 24 * HOUR_MS;
     dn__state_plan plans[DN__ENT_KIND_COUNT];
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
@@ -301,9 +312,9 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
     dn__agg_value got, want;
     dn_str got_ids[4096];
     const char *want_ids[4096];
-    for (uint32_t step = 0; step < FACTS; step++) {
+    for (uint32_t step = 0; step < steps; step++) {
         /* whole minutes, so facts land exactly on window edges often */
-        clock += (int64_t)rndn((uint32_t)(span_ms / FACTS / 60000 * 2 + 1)) * 60000;
+        clock += (int64_t)rndn((uint32_t)(span_ms / steps / 60000 * 2 + 1)) * 60000;
         int ei = (int)rndn(ENTITIES);
         model *mm = &m[ei];
         mfact *f = &mm->f[mm->n];
@@ -401,14 +412,21 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms)
 static void test_random_sparse(void **state)
 {
     (void)state;
-    run(0x5eed1234abcdull, 4096, 90LL * 24 * HOUR_MS);
+    run(0x5eed1234abcdull, 4096, 90LL * 24 * HOUR_MS, false, FACTS);
 }
 
 /* Dense: the per-entity cap does the dropping. */
 static void test_random_capped(void **state)
 {
     (void)state;
-    run(0x0badc0ffee11ull, 37, 3LL * 24 * HOUR_MS);
+    run(0x0badc0ffee11ull, 37, 3LL * 24 * HOUR_MS, false, FACTS);
+}
+
+/* Wide: accumulators over two words of bits, so a fact's set is not kept in its filter word. */
+static void test_random_wide(void **state)
+{
+    (void)state;
+    run(0x77a1de5eedull, 4096, 30LL * 24 * HOUR_MS, true, 1500);
 }
 
 int main(void)
@@ -416,6 +434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_sparse),
         cmocka_unit_test(test_random_capped),
+        cmocka_unit_test(test_random_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -296,7 +296,6 @@ static void test_big_event(void **state)
     dn__reorder_free(r); /* a held big copy is freed too (ASan checks) */
 }
 
-/* More events held at once than a slab has blocks: the pool grows, and every copy survives. */
 /* Ties of ts between events that arrived in order and events that did not go out in arrival
  * order; peek(0) is always the event pop hands out next. */
 static void test_ties_across_run_and_heap(void **state)
@@ -382,6 +381,7 @@ static void test_release_order_and_peek(void **state)
     release_order_and_peek(5000, 3, 1000000);
 }
 
+/* More events held at once than a slab has blocks: the pool grows, and every copy survives. */
 static void test_pool_grows(void **state)
 {
     (void)state;

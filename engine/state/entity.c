@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of an entity's accumulators and window starts. */
+/* Bytes of an entity's accumulator sums and counts. */
 static size_t sums_counts_bytes(const dn__kind_layout *k)
 {
     return k->sum_n * sizeof(int64_t) + (k->acc_count - k->cnt_from) * sizeof(uint32_t);

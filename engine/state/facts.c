@@ -829,9 +829,9 @@ void dn__state_agg(const dn__state *st, const dn__entity *e, uint32_t slot, int6
         const dn__acc_spec *as = &k->accs[ai];
         const int64_t *sums = (const int64_t *)(const void *)e->body;
         const uint32_t *counts = (const uint32_t *)(const void *)(sums + k->sum_n);
-        uint32_t i = (uint32_t)ai;
-        int64_t sum = i < k->sum_n ? sums[i] : 0;
-        int64_t count = i >= k->cnt_from ? counts[i - k->cnt_from] : 0;
+        uint32_t acc = (uint32_t)ai;
+        int64_t sum = acc < k->sum_n ? sums[acc] : 0;
+        int64_t count = acc >= k->cnt_from ? counts[acc - k->cnt_from] : 0;
         for (uint32_t i = win->tail; i != e->end && win->tail_ts <= cut; i++) {
             const dn__fact_core *f = dn__fact_at(st, e, i);
             if (f->ts > cut)

@@ -17,6 +17,8 @@
 #include "ingest/ingest.h"
 #include "sink/sink.h"
 
+#include "bench_host.h"
+
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +227,7 @@ static double rate(const char *path, int mode, uint64_t expect)
 int main(int argc, char **argv)
 {
     uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
+    bench_print_host();
     char mp_path[] = "/tmp/dn_bench_XXXXXX";
     char nd_path[] = "/tmp/dn_bench_XXXXXX";
     char nj_path[] = "/tmp/dn_bench_XXXXXX";

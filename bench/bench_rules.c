@@ -4,13 +4,17 @@
  *
  * Generates the labelled scenario feed in process (engine/gen: by default 100,000 accounts over
  * 30 days, seed 11, about 1.17M events, msgpack) into a temporary file, compiles the packs of
- * DN_SOURCE_DIR "/rules" once, then alternates, three times each:
+ * DN_SOURCE_DIR "/rules" once, then alternates, five times each:
  *   floor  - the replay pipeline alone: reader + decoder + validation + dedupe, no callback
  *   rules  - the same pipeline feeding a fresh dn_engine with the shipped packs (alerts counted,
  *            not written), flushed at the end
- * and prints the median of each in events/s, the ratio rules/floor, and the state held at the end
- * of the last rules run: bytes per entity (dn_engine_stats state.bytes / entities). Runs are
- * interleaved so that load on the machine hits both alike. The file is removed at the end.
+ * and prints the median of each in events/s with the range of the runs, the ratio rules/floor,
+ * and the state held at the end of the last rules run: bytes per entity (dn_engine_stats
+ * state.bytes / entities). Runs are interleaved so that load on the machine hits both alike; the
+ * first run of each is often the slowest (memory the process has not touched yet), and a median
+ * of five is not moved by one such run. The processor is printed first: absolute figures compare
+ * only between runs on the same kind of processor, ratios hold across them. The file is removed
+ * at the end.
  * Usage: bench_rules [ACCOUNTS [DAYS [RULES_DIR]]] (defaults 100000 30, the shipped packs);
  * bench/rules-every-construct is the issue's "every construct, 12 regex rules" rule set.
  */
@@ -21,13 +25,15 @@
 #include "ingest/ingest.h"
 #include "sink/sink.h"
 
+#include "bench_host.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define RUNS 3
+#define RUNS 5
 
 static double now_s(void)
 {
@@ -42,6 +48,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sorts v in place: its range is then v[0] .. v[RUNS - 1]. */
 static double median(double *v)
 {
     qsort(v, RUNS, sizeof(*v), cmp_double);
@@ -102,6 +109,7 @@ int main(int argc, char **argv)
         goto done;
     }
     f = NULL;
+    bench_print_host();
     printf("feed: %llu events (%u accounts, %u days, seed 11), generated in %.2f s\n",
            (unsigned long long)gs.events, accounts, days, now_s() - t0);
     if ((rc = dn_ruleset_compile(rules_dir, &diags, &rs)) != 0) {
@@ -129,9 +137,11 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     double fl = median(floor_v), ru = median(rules_v);
-    printf("decode floor (reader+decoder+dedupe)   %10.0f events/s\n", fl);
-    printf("rules (full pipeline)                  %10.0f events/s  (%.2f of the floor)\n", ru,
-           ru / fl);
+    printf("decode floor (reader+decoder+dedupe)   %10.0f events/s  (runs %.0f-%.0f)\n", fl,
+           floor_v[0], floor_v[RUNS - 1]);
+    printf("rules (full pipeline)                  %10.0f events/s  (%.2f of the floor; runs "
+           "%.0f-%.0f)\n",
+           ru, ru / fl, rules_v[0], rules_v[RUNS - 1]);
     printf("state: %llu entities, %.1f MiB, %.0f bytes/entity; %llu alerts, %llu rule hits\n",
            (unsigned long long)es.state.entities, (double)es.state.bytes / 1048576.0,
            es.state.entities ? (double)es.state.bytes / (double)es.state.entities : 0.0,

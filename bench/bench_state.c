@@ -22,6 +22,8 @@
 
 #include "common/hash.h"
 
+#include "bench_host.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +225,7 @@ static double median(double *v)
 
 int main(void)
 {
+    bench_print_host();
     generate();
     double fl[RUNS], fc[RUNS], ob[RUNS], oq[RUNS];
     uint64_t checksum = 0;

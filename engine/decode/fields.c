@@ -10,6 +10,7 @@
  * Invariants: d->seen has a bit per schema field already set in this event; ev->attrs has room
  * for DN_ATTR_MAX_COUNT entries once the first attribute arrives.
  */
+#include "decode/country.h"
 #include "decode/fields.h"
 #include "dragnet/error.h"
 
@@ -327,5 +328,6 @@ int dn__fields_finish(dn__decoder *d, dn_event *ev, dn__reject *rej)
         return rc;
     if (need_dst && (rc = need(d, DN__F_DST, rej)))
         return rc;
+    dn__event_derive_countries(ev);
     return 0;
 }

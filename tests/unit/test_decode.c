@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "decode/country.h"
 #include "decode/decode.h"
 #include "decode/fields.h"
 #include "dragnet/error.h"
@@ -870,6 +871,75 @@ static void frame_end_agrees_with_skipper(void **state)
     }
 }
 
+/* An absent src_country / dst_country comes from the BIC, else from an IBAN that passes its
+ * check; a country the event carries stays. The same in JSON and msgpack. */
+static void countries_from_bic_and_iban(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *src_country, *dst_country;
+    } cases[] = {
+        {"{\"id\":\"e1\",\"ts\":1,\"type\":\"transfer\",\"amount\":1,\"currency\":\"EUR\","
+         "\"src\":\"GB29NWBK60161331926819\",\"dst\":\"DE89370400440532013000\","
+         "\"src_bank\":\"NWBKGB2L\",\"dst_bank\":\"KASITHBKXXX\"}",
+         "GB", "TH"},
+        {"{\"id\":\"e2\",\"ts\":1,\"type\":\"transfer\",\"amount\":1,\"currency\":\"EUR\","
+         "\"src\":\"GB29 NWBK 6016 1331 9268 19\",\"dst\":\"DE89370400440532013001\"}",
+         "GB", ""},
+        {"{\"id\":\"e3\",\"ts\":1,\"type\":\"transfer\",\"amount\":1,\"currency\":\"EUR\","
+         "\"src\":\"A\",\"dst\":\"DE89370400440532013000\",\"dst_country\":\"FR\","
+         "\"src_bank\":\"cobadeff\",\"dst_bank\":\"COBADEFF\"}",
+         "", "FR"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pair p;
+        decode_both(&p, cases[i].json);
+        assert_int_equal(p.cj, 0);
+        assert_int_equal(p.cm, 0);
+        assert_events_equal(&p.ej, &p.em);
+        assert_string_equal(p.em.src_country, cases[i].src_country);
+        assert_string_equal(p.em.dst_country, cases[i].dst_country);
+        pair_free(&p);
+    }
+}
+
+static dn_str str_of(const char *s)
+{
+    return (dn_str){s, (uint32_t)strlen(s)};
+}
+
+static void bic_and_iban_shapes(void **state)
+{
+    (void)state;
+    char c[3];
+    assert_true(dn__country_of_bic(str_of("COBADEFF"), c));
+    assert_string_equal(c, "DE");
+    assert_true(dn__country_of_bic(str_of("NWBKGB2L"), c));
+    assert_string_equal(c, "GB");
+    assert_true(dn__country_of_bic(str_of("KASITHBK0A1"), c));
+    assert_string_equal(c, "TH");
+    assert_false(dn__country_of_bic(str_of("COBADEFFX"), c)); /* 9 characters */
+    assert_false(dn__country_of_bic(str_of("COBADEF"), c));   /* 7 */
+    assert_false(dn__country_of_bic(str_of("COB4DEFF"), c));  /* a digit in the bank code */
+    assert_false(dn__country_of_bic(str_of("COBAD3FF"), c));  /* a digit in the country */
+    assert_false(dn__country_of_bic(str_of("COBADEF-"), c));
+    assert_false(dn__country_of_bic((dn_str){NULL, 0}, c));
+    assert_true(dn__country_of_iban(str_of("DE89370400440532013000"), c));
+    assert_string_equal(c, "DE");
+    assert_true(dn__country_of_iban(str_of("NO9386011117947"), c)); /* the shortest, 15 */
+    assert_string_equal(c, "NO");
+    assert_true(dn__country_of_iban(str_of("LC55HEMM000100010012001200023015"), c));
+    assert_string_equal(c, "LC");
+    assert_false(dn__country_of_iban(str_of("DE89370400440532013001"), c)); /* check fails */
+    assert_false(dn__country_of_iban(str_of("de89370400440532013000"), c)); /* lower case */
+    assert_false(dn__country_of_iban(str_of("DE8937040044053201300"), c));  /* a digit short */
+    assert_false(dn__country_of_iban(str_of("DE89-370400440532013000"), c));
+    assert_false(dn__country_of_iban(str_of("TH207377294270"), c)); /* not an IBAN */
+    assert_false(dn__country_of_iban(str_of("DE890370400440532013000000000000000"), c)); /* 35 */
+    assert_false(dn__country_of_iban(str_of("NO938601111794"), c));                      /* 14 */
+    assert_false(dn__country_of_iban((dn_str){NULL, 0}, c));
+}
+
 int main(void)
 {
     enum { N_REASONS = sizeof(reason_cases) / sizeof(reason_cases[0]) };
@@ -897,5 +967,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(one_pass_any_key_order);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(field_lookup_every_name);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(frame_end_agrees_with_skipper);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(countries_from_bic_and_iban);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(bic_and_iban_shapes);
     return _cmocka_run_group_tests("decode", tests, n, NULL, NULL);
 }

@@ -3,20 +3,37 @@
 
 #include <string.h>
 
+/* Little-endian loads, whatever the host's byte order: the hashes are the same everywhere. */
 static inline uint64_t read64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 
+static inline uint64_t read32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+/* The n (< 8) bytes at p as a little-endian number; two loads that may overlap, where the
+ * overlapping bytes agree, instead of a loop. */
 static inline uint64_t read_tail(const unsigned char *p, size_t n)
 {
-    uint64_t v = 0;
-    for (size_t i = n; i > 0; i--)
-        v = (v << 8) | p[i - 1];
-    return v;
+    if (n >= 4)
+        return read32(p) | read32(p + n - 4) << (8 * (n - 4));
+    if (n == 0)
+        return 0;
+    return (uint64_t)p[0] | (uint64_t)p[n >> 1] << (8 * (n >> 1)) |
+           (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
 static inline uint64_t mix(uint64_t a, uint64_t b)

@@ -193,11 +193,15 @@ static bool filters_role_free(const dn_ruleset *rs, dn__entity_kind k)
     return true;
 }
 
-/* Does the program read nothing but the event's type? */
+/* Does the program read nothing but the event's type (`type == "x"`, `type in [...]`)? */
 static bool is_type_only(const dn__program *p)
 {
     for (uint32_t j = 0; j < p->len; j++) {
         switch ((dn__opcode)p->code[j].op) {
+        case OP_INF:
+            if ((p->code[j].b >> 24) != F_TYPE)
+                return false;
+            break;
         case OP_TYPEIS:
         case OP_JF:
         case OP_JT:
@@ -279,6 +283,13 @@ static int32_t regex_gate(const dn_ruleset *rs, const dn__program *p)
     return (int32_t)m->b;
 }
 
+/* Forgets the fields and `in` answers worked out for the event before. */
+static void reset_field_caches(dn__lang_scratch *sc)
+{
+    sc->field_valid = 0;
+    memset(sc->in_known, 0, 3 * (size_t)(sc->rs->set_count + 1) * sizeof(uint64_t));
+}
+
 /* Fills type_bits, run_mask and lits (see the scratch): false when memory ran out. */
 static bool plan_filters(dn__lang_scratch *sc)
 {
@@ -301,12 +312,14 @@ static bool plan_filters(dn__lang_scratch *sc)
             for (int t = 0; t < DN_EV_TYPE_COUNT; t++) {
                 dn_event ev = {.type = (dn_event_type)t};
                 sc->ev = &ev;
+                reset_field_caches(sc);
                 if (run_filter(sc, p, DN__ROLE_SRC))
                     sc->type_bits[k][t] |= 1ull << i;
             }
         }
     }
     sc->ev = NULL;
+    reset_field_caches(sc);
     return true;
 }
 
@@ -624,10 +637,9 @@ void dn__lang_event_begin_h(dn__lang_scratch *sc, const dn_event *ev, int64_t am
     const dn_ruleset *rs = sc->rs;
     sc->ev = ev;
     sc->amount = amount_base_minor;
-    sc->field_valid = 0;
+    reset_field_caches(sc);
     sc->hits[0].rule = 0;
     memset(sc->cache, -1, rs->regex_count + 1);
-    memset(sc->in_known, 0, 3 * (size_t)(rs->set_count + 1) * sizeof(uint64_t));
     memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
     sc->src_h = src_h;
     sc->dst_h = dst_h;

@@ -628,6 +628,45 @@ static void test_filter_tests_equivalence(void **state)
     dn_ruleset_release(rs);
 }
 
+/* Filters that read nothing but the type, `type in [...]` among them, are worked out once per
+ * type when the scratch is made: each type gets the bits the filter's test gives it. */
+static void test_type_only_filters(void **state)
+{
+    (void)state;
+    static const char *const whens[] = {
+        "type in [\"card\", \"login\"]", "not (type in [\"transfer\", \"card\"])",
+        "type == \"cash_deposit\" or type in [\"crypto_buy\"]",
+        "type in [\"card\"] and amount > 0 EUR", /* reads the amount: runs per event */
+    };
+    char src[4096];
+    size_t len = (size_t)snprintf(src, sizeof(src), "%s", HDR);
+    for (size_t i = 0; i < 4; i++)
+        len += (size_t)snprintf(src + len, sizeof(src) - len,
+                                "rule r%zu \"d\" {\n on transfer, card, login, cash_deposit, "
+                                "crypto_buy\n for src\n when count(any, 7d, where %s) >= 0\n "
+                                "score 1\n}\n",
+                                i, whens[i]);
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(src, &rs), 0);
+    assert_int_equal(dn__ruleset_plans(rs)[DN__ENT_ACCOUNT].filter_count, 4);
+    dn__lang_scratch *sc = NULL;
+    assert_int_equal(dn__lang_scratch_new(rs, &sc), 0);
+    for (int t = 0; t < DN_EV_TYPE_COUNT; t++) {
+        dn_event ev = base_event();
+        ev.type = (dn_event_type)t;
+        bool is_card = t == DN_EV_CARD;
+        uint64_t want = (uint64_t)(is_card || t == DN_EV_LOGIN) |
+                        (uint64_t)(t != DN_EV_TRANSFER && !is_card) << 1 |
+                        (uint64_t)(t == DN_EV_CASH_DEPOSIT || t == DN_EV_CRYPTO_BUY) << 2 |
+                        (uint64_t)is_card << 3;
+        dn__lang_event_begin(sc, &ev, ev.amount_minor);
+        assert_int_equal(dn__lang_filters(sc, DN__ROLE_SRC), want);
+        dn__lang_event_end(sc);
+    }
+    dn__lang_scratch_free(sc);
+    dn_ruleset_release(rs);
+}
+
 static void test_sample_pack(void **state)
 {
     (void)state;
@@ -845,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_regex_limit),
         cmocka_unit_test(test_prefilter_equivalence),
         cmocka_unit_test(test_filter_tests_equivalence),
+        cmocka_unit_test(test_type_only_filters),
         cmocka_unit_test(test_sample_pack),
         cmocka_unit_test(test_folding),
         cmocka_unit_test(test_and_order),

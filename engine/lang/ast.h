@@ -280,9 +280,28 @@ typedef struct dn__set {
     uint32_t count;
     uint64_t *hashes;     /* sorted (strings) */
     dn_str *strs;         /* parallel to hashes */
+    uint64_t *shorts;     /* parallel: dn__set_short_word of each string, ~0 when longer */
     double *nums;         /* sorted (numbers) */
     const char *src_text; /* `$scam.hotspots` or the literal's text, for because strings */
 } dn__set;
+
+/* A string of at most DN__SET_SHORT_MAX bytes as one word: its bytes, and its length in the top
+ * byte. A small set compares these words instead of bytes. */
+#define DN__SET_SHORT_MAX 7u
+static inline uint64_t dn__set_short_word(const char *p, uint32_t n)
+{
+    uint64_t w = 0;
+    if (n >= 4) {
+        uint32_t a, b;
+        __builtin_memcpy(&a, p, 4);
+        __builtin_memcpy(&b, p + n - 4, 4); /* overlaps a where n < 8: the same bytes */
+        w = a | (uint64_t)b << (8 * (n - 4));
+    } else if (n) {
+        const unsigned char *u = (const unsigned char *)p;
+        w = u[0] | (uint64_t)u[n / 2] << (8 * (n / 2)) | (uint64_t)u[n - 1] << (8 * (n - 1));
+    }
+    return w | (uint64_t)n << 56;
+}
 
 bool dn__lang_set_has_str(const dn__set *s, dn_str v);
 bool dn__lang_set_has_num(const dn__set *s, double v);

@@ -2,7 +2,9 @@
  * lists.c - hashed sets for `in`: list files (`list NAME from "file"`) and list literals.
  *
  * A string set is an array of (dn__hash64, string) sorted by hash: membership is a binary search
- * on the hash and a byte comparison to confirm, so collisions cannot produce false hits. A
+ * on the hash and a byte comparison to confirm, so collisions cannot produce false hits. Small
+ * sets of short strings (country, purpose and segment codes) compare each string packed into a
+ * word with its length, which is exact as well. A
  * number set is a sorted array of doubles. Sets live in the rule set's arena and are immutable.
  *
  * List file format: one value a line; leading and trailing blanks trimmed; blank lines and lines
@@ -46,11 +48,14 @@ static int build_str(dn__arena *a, pair *ps, uint32_t n, dn__set *out)
     out->count = m;
     out->hashes = dn__arena_alloc(a, (m ? m : 1) * sizeof(uint64_t));
     out->strs = dn__arena_alloc(a, (m ? m : 1) * sizeof(dn_str));
-    if (!out->hashes || !out->strs)
+    out->shorts = dn__arena_alloc(a, (m ? m : 1) * sizeof(uint64_t));
+    if (!out->hashes || !out->strs || !out->shorts)
         return DN_ENOMEM;
     for (uint32_t i = 0; i < m; i++) {
         out->hashes[i] = ps[i].h;
         out->strs[i] = ps[i].s;
+        out->shorts[i] =
+            ps[i].s.len <= DN__SET_SHORT_MAX ? dn__set_short_word(ps[i].s.ptr, ps[i].s.len) : ~0ull;
     }
     return 0;
 }
@@ -136,6 +141,13 @@ bool dn__lang_set_has_str(const dn__set *s, dn_str v)
 {
     if (s->is_num || !v.ptr)
         return false;
+    if (s->count <= SET_LINEAR_MAX && v.len <= DN__SET_SHORT_MAX) {
+        uint64_t w = dn__set_short_word(v.ptr, v.len);
+        bool hit = false;
+        for (uint32_t i = 0; i < s->count; i++)
+            hit |= s->shorts[i] == w;
+        return hit;
+    }
     if (s->count <= SET_LINEAR_MAX) {
         for (uint32_t i = 0; i < s->count; i++) {
             if (s->strs[i].len != v.len)

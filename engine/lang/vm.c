@@ -61,8 +61,29 @@ typedef struct filter_lit {
 typedef struct filter_lits {
     const dn__program *prog;
     uint32_t n; /* 0: not of this shape, run by the VM */
+    bool is_or; /* `t1 or t2 ... or tn` instead */
     filter_lit lit[FILTER_LITS_MAX];
 } filter_lits;
+
+/* The tests a rule's program opens with, each returning false when false (`t1 and t2 and ...`
+ * before the rest of its condition): worked out like a filter's, without entering the VM. */
+typedef struct rule_guard {
+    uint32_t n;  /* 0: the program opens otherwise */
+    uint32_t pc; /* the instruction after them */
+    filter_lit lit[FILTER_LITS_MAX];
+} rule_guard;
+
+/* The tests of the filters of one kind that run for one event type, back to back in filter
+ * order: a failed test skips the rest of its filter, the last one passing sets its bit. */
+typedef struct flat_lit {
+    filter_lit lit;
+    const dn__program *prog;
+    uint64_t on_stop; /* bits set when the test decides its filter (false in a conjunction, true in
+                         a disjunction): the filter's bit for a disjunction, else none */
+    uint64_t on_go;   /* bits set when it does not: the filter's bit after a conjunction's last */
+    bool is_or;       /* its filter is a disjunction: a true test decides it */
+    uint8_t skip;     /* how many entries on the next filter's first test is */
+} flat_lit;
 
 typedef struct witness {
     uint16_t site;
@@ -100,9 +121,14 @@ struct dn__lang_scratch {
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
     /* per kind and filter: the filter as a conjunction of tests (filter_lits), or count 0 */
     filter_lits *lits[DN__ENT_KIND_COUNT];
+    /* per kind and type: the run_mask filters of that shape as flat tests, and the others */
+    flat_lit *flat[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
+    uint32_t flat_n[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
+    uint64_t vm_mask[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
     /* per rule: the prefiltered regex its program opens with (`field ~ /re/ and ...`), -1 if
      * none: when the prefilter did not fire for it, the rule is false without running */
     int32_t *rule_gate;
+    rule_guard *guards; /* per rule */
     bool is_filter_tests_on;
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
@@ -146,9 +172,13 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
     free(sc->memo);
     free(sc->re_db);
     free(sc->in_known);
-    for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
         free(sc->lits[k]);
+        for (int t = 0; t <= DN_EV_TYPE_COUNT; t++)
+            free(sc->flat[k][t]);
+    }
     free(sc->rule_gate);
+    free(sc->guards);
     free(sc->hits);
     free(sc->because);
     free(sc->ids);
@@ -228,25 +258,33 @@ static int only_type(const dn__program *p)
     return (int)(in->b & 255);
 }
 
-/* p as a conjunction of tests (see filter_lits); false when it is not of that shape. */
-static bool parse_lits(const dn__program *p, filter_lits *out)
+/* One test of a filter at *pc (TYPEIS, INF, CMPFC, or FIELD then MATCH) into l; pc moves past
+ * it. False when the code there is no such test. */
+static bool parse_lit(const dn__program *p, uint32_t *pc, filter_lit *l)
 {
-    memset(out, 0, sizeof(*out));
-    out->prog = p;
+    const dn__insn *in = &p->code[*pc];
+    memset(l, 0, sizeof(*l));
+    if (in->op == OP_TYPEIS || in->op == OP_INF || in->op == OP_CMPFC) {
+        l->in = in;
+        *pc += 1;
+    } else if (in->op == OP_FIELD && *pc + 1 < p->len && p->code[*pc + 1].op == OP_MATCH) {
+        l->field = in->b;
+        l->in = &p->code[*pc + 1];
+        *pc += 2;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* p as `t1 and t2 ... and tn`, each test maybe negated by a NOT after it. */
+static bool parse_lits_and(const dn__program *p, filter_lits *out)
+{
     uint32_t pc = 0;
     while (pc < p->len && out->n < FILTER_LITS_MAX) {
-        const dn__insn *in = &p->code[pc];
         filter_lit *l = &out->lit[out->n];
-        if (in->op == OP_TYPEIS || in->op == OP_INF || in->op == OP_CMPFC) {
-            l->in = in;
-            pc++;
-        } else if (in->op == OP_FIELD && pc + 1 < p->len && p->code[pc + 1].op == OP_MATCH) {
-            l->field = in->b;
-            l->in = &p->code[pc + 1];
-            pc += 2;
-        } else {
+        if (!parse_lit(p, &pc, l))
             return false;
-        }
         bool is_retf = l->in->a & DN__RETF;
         if (pc < p->len && p->code[pc].op == OP_NOT) {
             if (is_retf)
@@ -258,12 +296,72 @@ static bool parse_lits(const dn__program *p, filter_lits *out)
         out->n++;
         if (is_retf)
             continue; /* false returned false; true went on with nothing on the stack */
-        if (pc < p->len && p->code[pc].op == OP_RET)
-            return true; /* the last test's bool is the result */
-        return false;
+        return pc < p->len && p->code[pc].op == OP_RET; /* the last test's bool is the result */
     }
-    out->n = 0;
     return false;
+}
+
+/* p as `t1 or t2 ... or tn`: each test but the last followed by a JT to the closing RET, none
+ * negated or returning. */
+static bool parse_lits_or(const dn__program *p, filter_lits *out)
+{
+    uint32_t pc = 0, ret = p->len - 1;
+    if (p->len < 2 || p->code[ret].op != OP_RET)
+        return false;
+    while (pc < ret && out->n < FILTER_LITS_MAX) {
+        filter_lit *l = &out->lit[out->n];
+        if (!parse_lit(p, &pc, l) || (l->in->a & DN__RETF) || pc > ret)
+            return false;
+        out->n++;
+        if (pc == ret)
+            return out->n >= 2;
+        if (p->code[pc].op != OP_JT || p->code[pc].b != ret)
+            return false;
+        pc++;
+    }
+    return false;
+}
+
+/* p as a conjunction or a disjunction of tests (see filter_lits); false, with n 0, when it is of
+ * neither shape. */
+static bool parse_lits(const dn__program *p, filter_lits *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->prog = p;
+    if (parse_lits_and(p, out))
+        return true;
+    memset(out, 0, sizeof(*out));
+    out->prog = p;
+    out->is_or = true;
+    if (parse_lits_or(p, out))
+        return true;
+    memset(out, 0, sizeof(*out));
+    out->prog = p;
+    return false;
+}
+
+/* The tests p opens with that return false when false, into g (n 0: none). */
+static void parse_guard(const dn__program *p, rule_guard *g)
+{
+    memset(g, 0, sizeof(*g));
+    uint32_t pc = 0;
+    while (pc < p->len && g->n < FILTER_LITS_MAX) {
+        filter_lit l;
+        uint32_t at = pc;
+        if (!parse_lit(p, &at, &l))
+            break;
+        bool is_retf = l.in->a & DN__RETF;
+        if (!is_retf && at < p->len && p->code[at].op == OP_NOT) {
+            l.is_not = true;
+            is_retf = p->code[at].a & DN__RETF;
+            at++;
+        }
+        if (!is_retf)
+            break;
+        g->lit[g->n++] = l;
+        pc = at;
+    }
+    g->pc = pc;
 }
 
 /* The regex a program's first test matches its fixed field against, when a failed match makes
@@ -288,6 +386,39 @@ static void reset_field_caches(dn__lang_scratch *sc)
 {
     sc->field_valid = 0;
     memset(sc->in_known, 0, 3 * (size_t)(sc->rs->set_count + 1) * sizeof(uint64_t));
+}
+
+/* Fills flat and vm_mask from run_mask and lits: false when memory ran out. */
+static bool plan_flat(dn__lang_scratch *sc)
+{
+    for (int k = 0; k < DN__ENT_KIND_COUNT; k++) {
+        for (int t = 0; t <= DN_EV_TYPE_COUNT; t++) {
+            uint32_t n = 0;
+            for (uint64_t m = sc->run_mask[k][t]; m; m &= m - 1)
+                n += sc->lits[k][__builtin_ctzll(m)].n;
+            sc->flat[k][t] = calloc(n + 1, sizeof(flat_lit));
+            if (!sc->flat[k][t])
+                return false;
+            flat_lit *out = sc->flat[k][t];
+            for (uint64_t m = sc->run_mask[k][t]; m; m &= m - 1) {
+                uint32_t i = (uint32_t)__builtin_ctzll(m);
+                const filter_lits *fl = &sc->lits[k][i];
+                if (fl->n == 0) {
+                    sc->vm_mask[k][t] |= 1ull << i;
+                    continue;
+                }
+                for (uint32_t j = 0; j < fl->n; j++)
+                    *out++ = (flat_lit){.lit = fl->lit[j],
+                                        .prog = fl->prog,
+                                        .on_stop = fl->is_or ? 1ull << i : 0,
+                                        .on_go = !fl->is_or && j + 1 == fl->n ? 1ull << i : 0,
+                                        .is_or = fl->is_or,
+                                        .skip = (uint8_t)(fl->n - j)};
+            }
+            sc->flat_n[k][t] = (uint32_t)(out - sc->flat[k][t]);
+        }
+    }
+    return true;
 }
 
 /* Fills type_bits, run_mask and lits (see the scratch): false when memory ran out. */
@@ -320,7 +451,7 @@ static bool plan_filters(dn__lang_scratch *sc)
     }
     sc->ev = NULL;
     reset_field_caches(sc);
-    return true;
+    return plan_flat(sc);
 }
 
 int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
@@ -369,8 +500,11 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
     if (!plan_filters(sc))
         goto oom;
     sc->rule_gate = malloc(nr * sizeof(*sc->rule_gate));
-    if (!sc->rule_gate)
+    sc->guards = calloc(nr, sizeof(*sc->guards));
+    if (!sc->rule_gate || !sc->guards)
         goto oom;
+    for (uint32_t i = 0; i < rs->rule_count; i++)
+        parse_guard(&rs->rules[i].prog, &sc->guards[i]);
     for (uint32_t i = 0; i < rs->rule_count; i++)
         sc->rule_gate[i] = regex_gate(rs, &rs->rules[i].prog);
     sc->re_db = malloc(nre);
@@ -643,7 +777,8 @@ void dn__lang_event_begin_h(dn__lang_scratch *sc, const dn_event *ev, int64_t am
     memset(sc->has_filter_bits, 0, sizeof(sc->has_filter_bits));
     sc->src_h = src_h;
     sc->dst_h = dst_h;
-    memset(sc->memo_cur, 0, sizeof(sc->memo_cur));
+    for (uint32_t i = 0; i < rs->db_count; i++)
+        sc->memo_cur[i] = NULL;
     if (!sc->is_prefilter_on)
         return;
     memset(sc->fired, 0, rs->regex_count + 1);
@@ -916,23 +1051,38 @@ static int value_in_set(const dn__set *set, const dn__value *l)
 
 /* value_in_set for event field f, worked out once per event for a role-free field: the same
  * `customer.segment in $kyc.business_segments` opens many rules and filters. */
+static inline int field_in_set_first(dn__lang_scratch *sc, dn__role role, uint32_t f, uint32_t set)
+{
+    const dn__set *s = &sc->rs->sets[set];
+    int m;
+    if (str_field_off1[f]) { /* a plain string field: value_in_set without the copy */
+        dn_str v;
+        memcpy(&v, (const char *)sc->ev + str_field_off1[f] - 1, sizeof(v));
+        m = !v.ptr || s->is_num ? -1 : dn__lang_set_has_str(s, v);
+    } else {
+        dn__value l;
+        field_value(sc, role, f, &l);
+        m = value_in_set(s, &l);
+    }
+    uint64_t bit = 1ull << f;
+    sc->in_known[set] |= bit;
+    if (m >= 0)
+        sc->in_answered[set] |= bit;
+    if (m > 0)
+        sc->in_member[set] |= bit;
+    return m;
+}
+
 static inline int field_in_set(dn__lang_scratch *sc, dn__role role, uint32_t f, uint32_t set)
 {
-    dn__value l;
     if (f == F_COUNTERPARTY || f == F_COUNTERPARTY_COUNTRY || f >= F_COUNT_) {
+        dn__value l;
         get_field(sc, role, f, &l);
         return value_in_set(&sc->rs->sets[set], &l);
     }
     uint64_t bit = 1ull << f;
-    if (!(sc->in_known[set] & bit)) {
-        field_value(sc, role, f, &l);
-        int m = value_in_set(&sc->rs->sets[set], &l);
-        sc->in_known[set] |= bit;
-        if (m >= 0)
-            sc->in_answered[set] |= bit;
-        if (m > 0)
-            sc->in_member[set] |= bit;
-    }
+    if (!(sc->in_known[set] & bit))
+        return field_in_set_first(sc, role, f, set);
     if (!(sc->in_answered[set] & bit))
         return -1;
     return (sc->in_member[set] & bit) != 0;
@@ -962,13 +1112,13 @@ static bool truthy(const dn__value *v)
             sp--;                                                                                  \
     } while (0)
 
-/* Runs one program; returns its boolean result. */
+/* Runs one program from instruction pc (0, or past tests that leave the stack empty); returns its
+ * boolean result. */
 static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, const dn__program *p,
-                                                      const run_ctx *x)
+                                                      const run_ctx *x, uint32_t pc)
 {
     dn__value *sp = sc->stack; /* next free slot */
     const dn__insn *code = p->code;
-    uint32_t pc = 0;
     for (;;) {
         const dn__insn *in = &code[pc++];
         switch ((dn__opcode)in->op) {
@@ -1191,7 +1341,7 @@ static bool run_filter(dn__lang_scratch *sc, const dn__program *p, dn__role role
 {
     run_ctx x = {.role = role};
     sc->lower_len = 0;
-    return run(sc, p, &x);
+    return run(sc, p, &x, 0);
 }
 
 /* One test of a filter_lits, as the VM would work it out (no witnesses: filters have none). */
@@ -1246,14 +1396,6 @@ static inline bool filter_test(dn__lang_scratch *sc, dn__role role, const filter
     return l->is_not ? !res : res;
 }
 
-static inline bool run_lits(dn__lang_scratch *sc, dn__role role, const filter_lits *fl)
-{
-    for (uint32_t j = 0; j < fl->n; j++)
-        if (!filter_test(sc, role, &fl->lit[j], fl->prog))
-            return false;
-    return true;
-}
-
 uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
 {
     const dn_ruleset *rs = sc->rs;
@@ -1265,17 +1407,24 @@ uint64_t dn__lang_filters(dn__lang_scratch *sc, dn__role role)
     if (type > DN_EV_TYPE_COUNT)
         type = DN_EV_TYPE_COUNT;
     uint64_t bits = type < DN_EV_TYPE_COUNT ? sc->type_bits[k][type] : 0;
-    for (uint64_t m = sc->run_mask[k][type]; m; m &= m - 1) {
-        uint32_t i = (uint32_t)__builtin_ctzll(m);
-        const filter_lits *fl = &sc->lits[k][i];
-        bool res;
-        if (fl->n && sc->is_filter_tests_on) {
-            res = run_lits(sc, role, fl);
-        } else {
-            sc->lower_len = 0;
-            res = run(sc, &rs->filters[k][i].prog, &x);
+    uint64_t vm = sc->run_mask[k][type];
+    if (sc->is_filter_tests_on) {
+        vm = sc->vm_mask[k][type];
+        const flat_lit *l = sc->flat[k][type], *end = l + sc->flat_n[k][type];
+        while (l < end) {
+            if (filter_test(sc, role, &l->lit, l->prog) == l->is_or) {
+                bits |= l->on_stop;
+                l += l->skip;
+            } else {
+                bits |= l->on_go;
+                l++;
+            }
         }
-        if (res)
+    }
+    for (; vm; vm &= vm - 1) {
+        uint32_t i = (uint32_t)__builtin_ctzll(vm);
+        sc->lower_len = 0;
+        if (run(sc, &rs->filters[k][i].prog, &x, 0))
             bits |= 1ull << i;
     }
     if (sc->is_filter_role_free[k]) {
@@ -1420,11 +1569,29 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
             sc->stats.prefilter_skips++; /* its regex cannot match: what MATCH would find */
             continue;
         }
+        const rule_guard *g = &sc->guards[i];
+        bool pass = true;
+        for (uint32_t j = 0; j < g->n && pass; j++)
+            pass = filter_test(sc, role, &g->lit[j], &r->prog);
+        if (!pass)
+            continue;
         sc->wit_n = 0;
         sc->slots_read_n = 0;
         sc->lower_len = 0;
-        if (!run(sc, &r->prog, &x))
+        if (!run(sc, &r->prog, &x, g->pc))
             continue;
+        if (g->n) {
+            /* a hit: again from the start for the guard's witnesses, with the same answers (state,
+             * fields and regex results are as they were); the stats count the work once */
+            dn__lang_stats stats = sc->stats;
+            sc->wit_n = 0;
+            sc->slots_read_n = 0;
+            sc->lower_len = 0;
+            bool is_hit = run(sc, &r->prog, &x, 0);
+            sc->stats = stats;
+            if (!is_hit)
+                continue;
+        }
         dn__lang_hit *h = &sc->hits[n++];
         h->rule = i;
         explain(sc, &r->prog, h);

@@ -53,9 +53,9 @@ typedef struct re_memo {
 #define FILTER_LITS_MAX 4
 
 typedef struct filter_lit {
-    const dn__insn *in; /* the test's instruction (MATCH's for FIELD, MATCH) */
-    uint32_t field;     /* FIELD's field, for MATCH */
-    bool is_not;        /* a NOT follows */
+    dn__insn in;    /* the test's instruction (MATCH's for FIELD, MATCH), a copy */
+    uint32_t field; /* FIELD's field, for MATCH */
+    bool is_not;    /* a NOT follows */
 } filter_lit;
 
 typedef struct filter_lits {
@@ -68,8 +68,10 @@ typedef struct filter_lits {
 /* The tests a rule's program opens with, each returning false when false (`t1 and t2 and ...`
  * before the rest of its condition): worked out like a filter's, without entering the VM. */
 typedef struct rule_guard {
-    uint32_t n;  /* 0: the program opens otherwise */
-    uint32_t pc; /* the instruction after them */
+    const dn__program *prog; /* the rule's */
+    int32_t gate;            /* see guards in the scratch */
+    uint32_t n;              /* 0: the program opens otherwise */
+    uint32_t pc;             /* the instruction after them */
     filter_lit lit[FILTER_LITS_MAX];
 } rule_guard;
 
@@ -125,10 +127,10 @@ struct dn__lang_scratch {
     flat_lit *flat[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
     uint32_t flat_n[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
     uint64_t vm_mask[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
-    /* per rule: the prefiltered regex its program opens with (`field ~ /re/ and ...`), -1 if
-     * none: when the prefilter did not fire for it, the rule is false without running */
-    int32_t *rule_gate;
-    rule_guard *guards; /* per rule */
+    /* per rule: its opening tests, and (gate) the prefiltered regex its program opens with
+     * (`field ~ /re/ and ...`), -1 if none: when the prefilter did not fire for it, the rule is
+     * false without running */
+    rule_guard *guards;
     bool is_filter_tests_on;
     /* event fields read so far (role-free ones only), valid where field_valid has their bit */
     dn__value fields[F_COUNT_];
@@ -177,7 +179,6 @@ void dn__lang_scratch_free(dn__lang_scratch *sc)
         for (int t = 0; t <= DN_EV_TYPE_COUNT; t++)
             free(sc->flat[k][t]);
     }
-    free(sc->rule_gate);
     free(sc->guards);
     free(sc->hits);
     free(sc->because);
@@ -265,11 +266,11 @@ static bool parse_lit(const dn__program *p, uint32_t *pc, filter_lit *l)
     const dn__insn *in = &p->code[*pc];
     memset(l, 0, sizeof(*l));
     if (in->op == OP_TYPEIS || in->op == OP_INF || in->op == OP_CMPFC) {
-        l->in = in;
+        l->in = *in;
         *pc += 1;
     } else if (in->op == OP_FIELD && *pc + 1 < p->len && p->code[*pc + 1].op == OP_MATCH) {
         l->field = in->b;
-        l->in = &p->code[*pc + 1];
+        l->in = p->code[*pc + 1];
         *pc += 2;
     } else {
         return false;
@@ -285,7 +286,7 @@ static bool parse_lits_and(const dn__program *p, filter_lits *out)
         filter_lit *l = &out->lit[out->n];
         if (!parse_lit(p, &pc, l))
             return false;
-        bool is_retf = l->in->a & DN__RETF;
+        bool is_retf = l->in.a & DN__RETF;
         if (pc < p->len && p->code[pc].op == OP_NOT) {
             if (is_retf)
                 return false; /* a NOT after a test that returned already: not what codegen makes */
@@ -310,7 +311,7 @@ static bool parse_lits_or(const dn__program *p, filter_lits *out)
         return false;
     while (pc < ret && out->n < FILTER_LITS_MAX) {
         filter_lit *l = &out->lit[out->n];
-        if (!parse_lit(p, &pc, l) || (l->in->a & DN__RETF) || pc > ret)
+        if (!parse_lit(p, &pc, l) || (l->in.a & DN__RETF) || pc > ret)
             return false;
         out->n++;
         if (pc == ret)
@@ -344,13 +345,14 @@ static bool parse_lits(const dn__program *p, filter_lits *out)
 static void parse_guard(const dn__program *p, rule_guard *g)
 {
     memset(g, 0, sizeof(*g));
+    g->prog = p;
     uint32_t pc = 0;
     while (pc < p->len && g->n < FILTER_LITS_MAX) {
         filter_lit l;
         uint32_t at = pc;
         if (!parse_lit(p, &at, &l))
             break;
-        bool is_retf = l.in->a & DN__RETF;
+        bool is_retf = l.in.a & DN__RETF;
         if (!is_retf && at < p->len && p->code[at].op == OP_NOT) {
             l.is_not = true;
             is_retf = p->code[at].a & DN__RETF;
@@ -499,14 +501,13 @@ int dn__lang_scratch_new(const dn_ruleset *rs, dn__lang_scratch **out)
         sc->is_filter_role_free[k] = filters_role_free(rs, (dn__entity_kind)k);
     if (!plan_filters(sc))
         goto oom;
-    sc->rule_gate = malloc(nr * sizeof(*sc->rule_gate));
     sc->guards = calloc(nr, sizeof(*sc->guards));
-    if (!sc->rule_gate || !sc->guards)
+    if (!sc->guards)
         goto oom;
-    for (uint32_t i = 0; i < rs->rule_count; i++)
+    for (uint32_t i = 0; i < rs->rule_count; i++) {
         parse_guard(&rs->rules[i].prog, &sc->guards[i]);
-    for (uint32_t i = 0; i < rs->rule_count; i++)
-        sc->rule_gate[i] = regex_gate(rs, &rs->rules[i].prog);
+        sc->guards[i].gate = regex_gate(rs, &rs->rules[i].prog);
+    }
     sc->re_db = malloc(nre);
     if (!sc->re_db)
         goto oom;
@@ -1348,7 +1349,7 @@ static bool run_filter(dn__lang_scratch *sc, const dn__program *p, dn__role role
 static inline bool filter_test(dn__lang_scratch *sc, dn__role role, const filter_lit *l,
                                const dn__program *p)
 {
-    const dn__insn *in = l->in;
+    const dn__insn *in = &l->in;
     int op = in->a & ~DN__RETF;
     bool res;
     switch ((dn__opcode)in->op) {
@@ -1561,24 +1562,24 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
     }
     unsigned type = (unsigned)sc->ev->type;
     uint32_t count = type < DN_EV_TYPE_COUNT ? rs->role_rule_count[role][type] : 0;
+    const uint32_t *list = count ? rs->role_rules[role][type] : NULL;
+    bool is_prefilter_on = sc->is_prefilter_on;
     for (uint32_t k = 0; k < count; k++) {
-        uint32_t i = rs->role_rules[role][type][k];
-        const dn__rule *r = &rs->rules[i];
-        int32_t gate = sc->rule_gate[i];
-        if (gate >= 0 && sc->is_prefilter_on && !sc->fired[gate]) {
+        uint32_t i = list[k];
+        const rule_guard *g = &sc->guards[i];
+        if (g->gate >= 0 && is_prefilter_on && !sc->fired[g->gate]) {
             sc->stats.prefilter_skips++; /* its regex cannot match: what MATCH would find */
             continue;
         }
-        const rule_guard *g = &sc->guards[i];
         bool pass = true;
         for (uint32_t j = 0; j < g->n && pass; j++)
-            pass = filter_test(sc, role, &g->lit[j], &r->prog);
+            pass = filter_test(sc, role, &g->lit[j], g->prog);
         if (!pass)
             continue;
         sc->wit_n = 0;
         sc->slots_read_n = 0;
         sc->lower_len = 0;
-        if (!run(sc, &r->prog, &x, g->pc))
+        if (!run(sc, g->prog, &x, g->pc))
             continue;
         if (g->n) {
             /* a hit: again from the start for the guard's witnesses, with the same answers (state,
@@ -1587,14 +1588,14 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
             sc->wit_n = 0;
             sc->slots_read_n = 0;
             sc->lower_len = 0;
-            bool is_hit = run(sc, &r->prog, &x, 0);
+            bool is_hit = run(sc, g->prog, &x, 0);
             sc->stats = stats;
             if (!is_hit)
                 continue;
         }
         dn__lang_hit *h = &sc->hits[n++];
         h->rule = i;
-        explain(sc, &r->prog, h);
+        explain(sc, g->prog, h);
         collect_ids(sc, &x, h);
     }
     *hits = sc->hits;

@@ -36,8 +36,9 @@ int dn__ruleset_compile_sources(const dn__lang_sources *srcs, dn_diags **diags, 
  * environment variable DRAGNET_NO_PREFILTER=1 does the same for every scratch. */
 void dn__lang_scratch_set_prefilter(dn__lang_scratch *sc, bool on);
 
-/* With off, every where-filter runs in the VM, none as a conjunction of tests (vm.c); the
- * tests hold the two ways to the same bits. is_fast: filter i of kind k is such a conjunction. */
+/* With off, every where-filter and every rule runs in the VM from its first instruction: no
+ * filter as a list of tests, no rule's opening tests checked before it (vm.c); the tests hold
+ * the two ways to the same bits and hits. is_fast: filter i of kind k is such a list. */
 void dn__lang_scratch_set_filter_tests(dn__lang_scratch *sc, bool on);
 bool dn__lang_filter_is_fast(const dn__lang_scratch *sc, dn__entity_kind k, uint32_t i);
 

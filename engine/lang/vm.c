@@ -1588,16 +1588,17 @@ int dn__lang_eval(dn__lang_scratch *sc, dn__role role, const dn__state *st, cons
             continue;
         }
         bool pass = true;
-        for (uint32_t j = 0; j < g->n && pass; j++)
+        uint32_t start = sc->is_filter_tests_on ? g->pc : 0;
+        for (uint32_t j = 0; start && j < g->n && pass; j++)
             pass = filter_test(sc, role, &g->lit[j], g->prog);
         if (!pass)
             continue;
         sc->wit_n = 0;
         sc->slots_read_n = 0;
         sc->lower_len = 0;
-        if (!run(sc, g->prog, &x, g->pc))
+        if (!run(sc, g->prog, &x, start))
             continue;
-        if (g->n) {
+        if (start) {
             /* a hit: again from the start for the guard's witnesses, with the same answers (state,
              * fields and regex results are as they were); the stats count the work once */
             dn__lang_stats stats = sc->stats;

@@ -1,7 +1,8 @@
 /*
  * fuzz_rules_eval.c - a fixed rule set (event fields, attributes, builtins, lists, regexes with
- * the prefilter; no entity functions) evaluated against events built from arbitrary bytes, with
- * the prefilter on and off: the two must agree, and nothing may crash.
+ * the prefilter; no entity functions) evaluated against events built from arbitrary bytes, once
+ * with the prefilter and the opening tests checked before the VM, once by the VM alone: the two
+ * must agree, and nothing may crash.
  *
  * Input: lines (split at '\n') fill, in order, reference, src_name, dst_name, purpose, channel,
  * dst_country, src, dst, attrs.wallet, attrs.note; the first byte also picks the event type
@@ -72,6 +73,7 @@ static void setup(void)
         abort();
     dn__lang_scratch_set_prefilter(on, true);
     dn__lang_scratch_set_prefilter(off, false);
+    dn__lang_scratch_set_filter_tests(off, false);
     dn__lang_scratch_defer_because(off, true); /* its lines are written from the records */
 }
 

@@ -669,6 +669,89 @@ static void test_filter_tests_equivalence(void **state)
     dn_ruleset_release(rs);
 }
 
+/* Rules whose opening tests are checked before they enter the VM fire as the VM alone fires
+ * them, with the same because lines (the guard's among them), whatever the event. */
+static void test_rule_guards_equivalence(void **state)
+{
+    (void)state;
+    static const char *const whens[] = {
+        "amount >= 20 EUR and not (purpose in [\"SALA\", \"RENT\"]) and count(out, 7d) >= 1",
+        "type == \"card\" and dst_country in [\"KH\", \"MM\"]",
+        "not (customer.segment in [\"smb\"]) and reference ~ /\\bfee\\b/i and amount < 900 EUR",
+        "reference ~ /loan|rent/i and sum(out, 7d) >= 30 EUR",
+        "purpose == \"SALA\" or amount >= 2000 EUR",
+        "amount > 0 EUR and (mcc == 6051 or remote_access)",
+        "counterparty_country in [\"KH\"] and amount > 0 EUR and distinct(counterparty, out, 7d) "
+        ">= "
+        "1",
+        "ip_country in [\"TH\"] and not (reference ~ /zzz/) and len(reference) >= 0",
+    };
+    size_t nw = sizeof(whens) / sizeof(whens[0]);
+    char src[8192];
+    size_t len = (size_t)snprintf(src, sizeof(src), "%s", HDR);
+    for (size_t i = 0; i < nw; i++)
+        len += (size_t)snprintf(src + len, sizeof(src) - len,
+                                "rule r%zu \"d\" {\n on transfer, card, cash_deposit, crypto_buy\n "
+                                "for src\n when %s\n score 1\n}\n",
+                                i, whens[i]);
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(src, &rs), 0);
+    dn__lang_scratch *scs[2] = {NULL, NULL};
+    assert_int_equal(dn__lang_scratch_new(rs, &scs[0]), 0);
+    assert_int_equal(dn__lang_scratch_new(rs, &scs[1]), 0);
+    dn__lang_scratch_set_filter_tests(scs[1], false);
+    dn__state *sts[2] = {lst_new(rs), lst_new(rs)};
+    assert_non_null(sts[0]);
+    assert_non_null(sts[1]);
+    static const char *const refs[] = {"Loan fee", "rent", "zzz", "", "fee"};
+    static const char *const purposes[] = {"SALA", "GDDS", NULL};
+    static const dn_event_type types[] = {DN_EV_TRANSFER, DN_EV_CARD, DN_EV_CASH_DEPOSIT};
+    static const int64_t amounts[] = {1000, 90000, 250000, -1};
+    uint32_t hits_seen = 0;
+    for (size_t t = 0; t < 3; t++)
+        for (size_t r = 0; r < 5; r++)
+            for (size_t p = 0; p < 3; p++)
+                for (size_t a = 0; a < 4; a++) {
+                    dn_event ev = base_event();
+                    ev.type = types[t];
+                    ev.reference = (dn_str){refs[r], (uint32_t)strlen(refs[r])};
+                    ev.purpose = purposes[p] ? (dn_str){purposes[p], 4} : (dn_str){NULL, 0};
+                    ev.has_amount = amounts[a] >= 0;
+                    ev.amount_minor = amounts[a] >= 0 ? amounts[a] : 0;
+                    strcpy(ev.ip_country, a & 1 ? "TH" : "DE");
+                    strcpy(ev.dst_country, p & 1 ? "KH" : "DE");
+                    ev.remote_access = (int8_t)((int)a - 1);
+                    int64_t amount = ev.has_amount ? ev.amount_minor : 0;
+                    char lines[2][4096];
+                    uint32_t mask[2] = {0, 0};
+                    for (int k = 0; k < 2; k++) {
+                        lst_begin(sts[k], scs[k], &ev, amount);
+                        const dn__lang_hit *hits;
+                        uint32_t n;
+                        role_eval(sts[k], scs[k], &ev, amount, DN__ROLE_SRC, &hits, &n);
+                        size_t at = 0;
+                        lines[k][0] = '\0';
+                        for (uint32_t h = 0; h < n; h++) {
+                            mask[k] |= 1u << hits[h].rule;
+                            for (uint32_t b = 0; b < hits[h].because_count; b++)
+                                at += (size_t)snprintf(lines[k] + at, sizeof(lines[k]) - at,
+                                                       "%.*s|", (int)hits[h].because[b].len,
+                                                       hits[h].because[b].ptr);
+                        }
+                        dn__lang_event_end(scs[k]);
+                    }
+                    assert_int_equal(mask[0], mask[1]);
+                    assert_string_equal(lines[0], lines[1]);
+                    hits_seen |= mask[0];
+                }
+    assert_int_equal(hits_seen, (1u << nw) - 1); /* every rule fired somewhere */
+    dn__lang_scratch_free(scs[0]);
+    dn__lang_scratch_free(scs[1]);
+    dn__state_free(sts[0]);
+    dn__state_free(sts[1]);
+    dn_ruleset_release(rs);
+}
+
 /* Filters that read nothing but the type, `type in [...]` among them, are worked out once per
  * type when the scratch is made: each type gets the bits the filter's test gives it. */
 static void test_type_only_filters(void **state)
@@ -926,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_prefilter_equivalence),
         cmocka_unit_test(test_filter_tests_equivalence),
         cmocka_unit_test(test_set_short_words),
+        cmocka_unit_test(test_rule_guards_equivalence),
         cmocka_unit_test(test_type_only_filters),
         cmocka_unit_test(test_sample_pack),
         cmocka_unit_test(test_folding),

@@ -159,26 +159,47 @@ static void drop_oldest(dn__state *st, dn__entity *e)
 /* Every window moves to now, the time of the fact observe() is about to insert: its
  * accumulators give back the facts that leave it. An empty window starts at the new fact
  * (nobody reads an empty window's tail_ts before that). */
+/* Window group g, which has facts at or before cut: they leave it. */
+static void advance_group(dn__state *st, dn__entity *e, dn__win *w, uint32_t g, int64_t cut,
+                          int64_t now)
+{
+    uint32_t t = w->tail;
+    int64_t tts;
+    do {
+        accs_take(st, e, dn__fact_at(st, e, t), g, -1);
+        t++;
+        tts = t != e->end ? dn__fact_at(st, e, t)->ts : now;
+    } while (t != e->end && tts <= cut);
+    w->tail = t;
+    w->tail_ts = tts;
+}
+
 static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];
     dn__win *win = dn__entity_wins(e);
-    for (uint32_t g = 0; g < k->win_count; g++) {
-        uint32_t t = win[g].tail;
-        if (t == e->end) {
-            win[g].tail_ts = now;
-            continue;
+    if (k->win_count > 64) {
+        for (uint32_t g = 0; g < k->win_count; g++) {
+            int64_t cut = cutoff_of(now, k->wins[g].window_ms);
+            if (win[g].tail == e->end)
+                win[g].tail_ts = now;
+            else if (win[g].tail_ts <= cut)
+                advance_group(st, e, &win[g], g, cut, now);
         }
-        int64_t tts = win[g].tail_ts, cut = cutoff_of(now, k->wins[g].window_ms);
-        if (tts > cut)
-            continue;
-        do {
-            accs_take(st, e, dn__fact_at(st, e, t), g, -1);
-            t++;
-            tts = t != e->end ? dn__fact_at(st, e, t)->ts : now;
-        } while (t != e->end && tts <= cut);
-        win[g].tail = t;
-        win[g].tail_ts = tts;
+        return;
+    }
+    /* Which windows move, worked out first without branches: a window moves on about a quarter
+     * of the events that reach it, at random, and a branch per window would be mispredicted. */
+    uint64_t moving = 0;
+    for (uint32_t g = 0; g < k->win_count; g++) {
+        bool is_empty = win[g].tail == e->end;
+        bool moves = !is_empty & (win[g].tail_ts <= cutoff_of(now, k->wins[g].window_ms));
+        win[g].tail_ts = is_empty ? now : win[g].tail_ts;
+        moving |= (uint64_t)moves << g;
+    }
+    for (; moving; moving &= moving - 1) {
+        uint32_t g = (uint32_t)__builtin_ctzll(moving);
+        advance_group(st, e, &win[g], g, cutoff_of(now, k->wins[g].window_ms), now);
     }
 }
 

@@ -267,12 +267,15 @@ static void brute(const model *m, uint32_t max_facts, const dn__agg_spec *a, int
 
 /* Wide plans add count, sum and avg over every (dir, filter, window): 96 accumulators, more
  * than one 64-bit word of accumulator bits. */
-static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms, bool wide, uint32_t steps)
+/* many: 70 more counts and sums, each over its own window length, so that windows are more than
+ * the 64 that fit one word of bits */
+static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms, bool wide, uint32_t steps,
+                bool many)
 {
     rng_state = seed;
     /* a plan with every kind, over random dirs, filters, fields and windows */
     static const int64_t windows[] = {HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS, 7 * 24 * HOUR_MS};
-    dn__agg_spec aggs[40 + 3 * 3 * 4 * 4];
+    dn__agg_spec aggs[40 + 3 * 3 * 4 * 4 + 70];
     uint32_t n = 0;
     for (uint32_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         for (int rep = 0; rep < 4; rep++) {
@@ -293,6 +296,11 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms, bool wide, u
                                                .field = DN__FIELD_COUNTERPARTY,
                                                .window_ms = windows[w],
                                                .filter = filter};
+    for (uint32_t w = 0; many && w < 70; w++)
+        aggs[n++] = (dn__agg_spec){.kind = w % 2 ? DN__AGG_SUM : DN__AGG_COUNT,
+                                   .dir = (dn__dir)(1 + w % 3),
+                                   .window_ms = (int64_t)(w + 1) * 2 * HOUR_MS + 60000,
+                                   .filter = w % 4 == 0 ? 1 : -1};
     const int64_t retention = 7 * 24 * HOUR_MS, cp_memory = 3 * 24 * HOUR_MS;
     dn__state_plan plans[DN__ENT_KIND_COUNT];
     for (int k = 0; k < DN__ENT_KIND_COUNT; k++)
@@ -412,21 +420,29 @@ static void run(uint64_t seed, uint32_t max_facts, int64_t span_ms, bool wide, u
 static void test_random_sparse(void **state)
 {
     (void)state;
-    run(0x5eed1234abcdull, 4096, 90LL * 24 * HOUR_MS, false, FACTS);
+    run(0x5eed1234abcdull, 4096, 90LL * 24 * HOUR_MS, false, FACTS, false);
 }
 
 /* Dense: the per-entity cap does the dropping. */
 static void test_random_capped(void **state)
 {
     (void)state;
-    run(0x0badc0ffee11ull, 37, 3LL * 24 * HOUR_MS, false, FACTS);
+    run(0x0badc0ffee11ull, 37, 3LL * 24 * HOUR_MS, false, FACTS, false);
 }
 
 /* Wide: accumulators over two words of bits, so a fact's set is not kept in its filter word. */
 static void test_random_wide(void **state)
 {
     (void)state;
-    run(0x77a1de5eedull, 4096, 30LL * 24 * HOUR_MS, true, 1500);
+    run(0x77a1de5eedull, 4096, 30LL * 24 * HOUR_MS, true, 1500, false);
+}
+
+/* Many windows: more window lengths than one word of bits holds (the state walks them one by
+ * one then). */
+static void test_random_many_windows(void **state)
+{
+    (void)state;
+    run(0x3a11d0115ull, 4096, 20LL * 24 * HOUR_MS, false, 1500, true);
 }
 
 int main(void)
@@ -435,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_random_sparse),
         cmocka_unit_test(test_random_capped),
         cmocka_unit_test(test_random_wide),
+        cmocka_unit_test(test_random_many_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -583,7 +583,52 @@ static void test_prefilter_equivalence(void **state)
     dn_ruleset_release(rs);
 }
 
-/* Where-filters worked out as a conjunction of tests give the VM's bits, whatever the event. */
+/* The events the equivalence tests below run over: each of four types, six references (one
+ * absent), four purposes (one absent) and four amounts (one absent), with the countries, remote
+ * access and channel varying along. */
+#define VARIED_EVENTS (4 * 6 * 4 * 4)
+
+static dn_event varied_event(uint32_t i, int64_t *amount)
+{
+    static const char *const refs[] = {"Loan fee", "USDT", "rent", "", "12345", "fee"};
+    static const char *const purposes[] = {"SALA", "RENT", "GDDS", NULL};
+    static const dn_event_type types[] = {DN_EV_TRANSFER, DN_EV_CARD, DN_EV_CASH_DEPOSIT,
+                                          DN_EV_CRYPTO_BUY};
+    static const int64_t amounts[] = {4000, 90000, 250000, -1};
+    uint32_t t = i / 96 % 4, r = i / 16 % 6, p = i / 4 % 4, a = i % 4;
+    dn_event ev = base_event();
+    ev.type = types[t];
+    ev.reference = r == 5 ? (dn_str){NULL, 0} : (dn_str){refs[r], (uint32_t)strlen(refs[r])};
+    ev.purpose = purposes[p] ? (dn_str){purposes[p], 4} : (dn_str){NULL, 0};
+    ev.has_amount = amounts[a] >= 0;
+    ev.amount_minor = amounts[a] >= 0 ? amounts[a] : 0;
+    strcpy(ev.ip_country, a & 1 ? "TH" : "");
+    strcpy(ev.dst_country, p & 1 ? "KH" : "DE");
+    ev.remote_access = (int8_t)((int)a - 1);
+    ev.channel = t == 0 && a == 2 ? (dn_str){"crypto_exchange", 15} : (dn_str){"online", 6};
+    *amount = ev.has_amount ? ev.amount_minor : 0;
+    return ev;
+}
+
+/* Rule r<i> for src when when_fmt with whens[i] in it holds, for each i: the rule set compiled. */
+static dn_ruleset *compile_whens(const char *const *whens, size_t n, const char *when_fmt)
+{
+    char src[8192], when[1024];
+    size_t len = (size_t)snprintf(src, sizeof(src), "%s", HDR);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(when, sizeof(when), when_fmt, whens[i]);
+        len += (size_t)snprintf(src + len, sizeof(src) - len,
+                                "rule r%zu \"d\" {\n on transfer, card, cash_deposit, crypto_buy\n "
+                                "for src\n when %s\n score 1\n}\n",
+                                i, when);
+    }
+    assert_true(len < sizeof(src));
+    dn_ruleset *rs = NULL;
+    assert_int_equal(compile_src(src, &rs), 0);
+    return rs;
+}
+
+/* Where-filters worked out as lists of tests give the VM's bits, whatever the event. */
 static void test_filter_tests_equivalence(void **state)
 {
     (void)state;
@@ -609,15 +654,7 @@ static void test_filter_tests_equivalence(void **state)
         "type == \"card\" or not (purpose in [\"SALA\"])",
     };
     size_t nw = sizeof(whens) / sizeof(whens[0]);
-    char src[8192];
-    size_t len = (size_t)snprintf(src, sizeof(src), "%s", HDR);
-    for (size_t i = 0; i < nw; i++)
-        len += (size_t)snprintf(src + len, sizeof(src) - len,
-                                "rule r%zu \"d\" {\n on transfer, card, cash_deposit, crypto_buy\n "
-                                "for src\n when count(out, 7d, where %s) >= 0\n score 1\n}\n",
-                                i, whens[i]);
-    dn_ruleset *rs = NULL;
-    assert_int_equal(compile_src(src, &rs), 0);
+    dn_ruleset *rs = compile_whens(whens, nw, "count(out, 7d, where %s) >= 0");
     dn__lang_scratch *fast = NULL, *vm = NULL;
     assert_int_equal(dn__lang_scratch_new(rs, &fast), 0);
     assert_int_equal(dn__lang_scratch_new(rs, &vm), 0);
@@ -627,41 +664,20 @@ static void test_filter_tests_equivalence(void **state)
         n_fast += dn__lang_filter_is_fast(fast, DN__ENT_ACCOUNT, i);
     /* all but the lower() one and the `or` with a `not` in it */
     assert_int_equal(n_fast, n_filters - 2);
-    assert_true(n_fast < n_filters);
-    static const char *const refs[] = {"Loan fee", "USDT", "rent", "", "12345", "fee"};
-    static const char *const purposes[] = {"SALA", "RENT", "GDDS", NULL};
-    static const dn_event_type types[] = {DN_EV_TRANSFER, DN_EV_CARD, DN_EV_CASH_DEPOSIT,
-                                          DN_EV_CRYPTO_BUY};
-    static const int64_t amounts[] = {4000, 90000, 250000, -1};
     uint32_t differ = 0, seen_bits = 0;
-    for (size_t t = 0; t < 4; t++)
-        for (size_t r = 0; r < 6; r++)
-            for (size_t p = 0; p < 4; p++)
-                for (size_t a = 0; a < 4; a++) {
-                    dn_event ev = base_event();
-                    ev.type = types[t];
-                    ev.reference = (dn_str){refs[r], (uint32_t)strlen(refs[r])};
-                    if (r == 5)
-                        ev.reference = (dn_str){NULL, 0};
-                    ev.purpose = purposes[p] ? (dn_str){purposes[p], 4} : (dn_str){NULL, 0};
-                    ev.has_amount = amounts[a] >= 0;
-                    ev.amount_minor = amounts[a] >= 0 ? amounts[a] : 0;
-                    strcpy(ev.ip_country, a & 1 ? "TH" : "");
-                    strcpy(ev.dst_country, p & 1 ? "KH" : "DE");
-                    ev.remote_access = (int8_t)((int)a - 1);
-                    ev.channel =
-                        t == 0 && a == 2 ? (dn_str){"crypto_exchange", 15} : (dn_str){"online", 6};
-                    int64_t amount = ev.has_amount ? ev.amount_minor : 0;
-                    uint64_t bits[2];
-                    dn__lang_scratch *scs[2] = {fast, vm};
-                    for (int k = 0; k < 2; k++) {
-                        dn__lang_event_begin(scs[k], &ev, amount);
-                        bits[k] = dn__lang_filters(scs[k], DN__ROLE_SRC);
-                        dn__lang_event_end(scs[k]);
-                    }
-                    differ += bits[0] != bits[1];
-                    seen_bits |= (uint32_t)bits[0];
-                }
+    for (uint32_t i = 0; i < VARIED_EVENTS; i++) {
+        int64_t amount;
+        dn_event ev = varied_event(i, &amount);
+        uint64_t bits[2];
+        dn__lang_scratch *scs[2] = {fast, vm};
+        for (int k = 0; k < 2; k++) {
+            dn__lang_event_begin(scs[k], &ev, amount);
+            bits[k] = dn__lang_filters(scs[k], DN__ROLE_SRC);
+            dn__lang_event_end(scs[k]);
+        }
+        differ += bits[0] != bits[1];
+        seen_bits |= (uint32_t)bits[0];
+    }
     assert_int_equal(differ, 0);
     assert_true(__builtin_popcount(seen_bits) >= (int)n_filters - 1);
     dn__lang_scratch_free(fast);
@@ -681,21 +697,12 @@ static void test_rule_guards_equivalence(void **state)
         "reference ~ /loan|rent/i and sum(out, 7d) >= 30 EUR",
         "purpose == \"SALA\" or amount >= 2000 EUR",
         "amount > 0 EUR and (mcc == 6051 or remote_access)",
-        "counterparty_country in [\"KH\"] and amount > 0 EUR and distinct(counterparty, out, 7d) "
-        ">= "
-        "1",
+        "counterparty_country in [\"KH\"] and amount > 0 EUR and "
+        "distinct(counterparty, out, 7d) >= 1",
         "ip_country in [\"TH\"] and not (reference ~ /zzz/) and len(reference) >= 0",
     };
     size_t nw = sizeof(whens) / sizeof(whens[0]);
-    char src[8192];
-    size_t len = (size_t)snprintf(src, sizeof(src), "%s", HDR);
-    for (size_t i = 0; i < nw; i++)
-        len += (size_t)snprintf(src + len, sizeof(src) - len,
-                                "rule r%zu \"d\" {\n on transfer, card, cash_deposit, crypto_buy\n "
-                                "for src\n when %s\n score 1\n}\n",
-                                i, whens[i]);
-    dn_ruleset *rs = NULL;
-    assert_int_equal(compile_src(src, &rs), 0);
+    dn_ruleset *rs = compile_whens(whens, nw, "%s");
     dn__lang_scratch *scs[2] = {NULL, NULL};
     assert_int_equal(dn__lang_scratch_new(rs, &scs[0]), 0);
     assert_int_equal(dn__lang_scratch_new(rs, &scs[1]), 0);
@@ -703,47 +710,31 @@ static void test_rule_guards_equivalence(void **state)
     dn__state *sts[2] = {lst_new(rs), lst_new(rs)};
     assert_non_null(sts[0]);
     assert_non_null(sts[1]);
-    static const char *const refs[] = {"Loan fee", "rent", "zzz", "", "fee"};
-    static const char *const purposes[] = {"SALA", "GDDS", NULL};
-    static const dn_event_type types[] = {DN_EV_TRANSFER, DN_EV_CARD, DN_EV_CASH_DEPOSIT};
-    static const int64_t amounts[] = {1000, 90000, 250000, -1};
     uint32_t hits_seen = 0;
-    for (size_t t = 0; t < 3; t++)
-        for (size_t r = 0; r < 5; r++)
-            for (size_t p = 0; p < 3; p++)
-                for (size_t a = 0; a < 4; a++) {
-                    dn_event ev = base_event();
-                    ev.type = types[t];
-                    ev.reference = (dn_str){refs[r], (uint32_t)strlen(refs[r])};
-                    ev.purpose = purposes[p] ? (dn_str){purposes[p], 4} : (dn_str){NULL, 0};
-                    ev.has_amount = amounts[a] >= 0;
-                    ev.amount_minor = amounts[a] >= 0 ? amounts[a] : 0;
-                    strcpy(ev.ip_country, a & 1 ? "TH" : "DE");
-                    strcpy(ev.dst_country, p & 1 ? "KH" : "DE");
-                    ev.remote_access = (int8_t)((int)a - 1);
-                    int64_t amount = ev.has_amount ? ev.amount_minor : 0;
-                    char lines[2][4096];
-                    uint32_t mask[2] = {0, 0};
-                    for (int k = 0; k < 2; k++) {
-                        lst_begin(sts[k], scs[k], &ev, amount);
-                        const dn__lang_hit *hits;
-                        uint32_t n;
-                        role_eval(sts[k], scs[k], &ev, amount, DN__ROLE_SRC, &hits, &n);
-                        size_t at = 0;
-                        lines[k][0] = '\0';
-                        for (uint32_t h = 0; h < n; h++) {
-                            mask[k] |= 1u << hits[h].rule;
-                            for (uint32_t b = 0; b < hits[h].because_count; b++)
-                                at += (size_t)snprintf(lines[k] + at, sizeof(lines[k]) - at,
-                                                       "%.*s|", (int)hits[h].because[b].len,
-                                                       hits[h].because[b].ptr);
-                        }
-                        dn__lang_event_end(scs[k]);
-                    }
-                    assert_int_equal(mask[0], mask[1]);
-                    assert_string_equal(lines[0], lines[1]);
-                    hits_seen |= mask[0];
-                }
+    for (uint32_t i = 0; i < VARIED_EVENTS; i++) {
+        int64_t amount;
+        dn_event ev = varied_event(i, &amount);
+        char lines[2][4096];
+        uint32_t mask[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+            lst_begin(sts[k], scs[k], &ev, amount);
+            const dn__lang_hit *hits;
+            uint32_t n;
+            role_eval(sts[k], scs[k], &ev, amount, DN__ROLE_SRC, &hits, &n);
+            size_t at = 0;
+            lines[k][0] = '\0';
+            for (uint32_t h = 0; h < n; h++) {
+                mask[k] |= 1u << hits[h].rule;
+                for (uint32_t b = 0; b < hits[h].because_count; b++)
+                    at += (size_t)snprintf(lines[k] + at, sizeof(lines[k]) - at, "%.*s|",
+                                           (int)hits[h].because[b].len, hits[h].because[b].ptr);
+            }
+            dn__lang_event_end(scs[k]);
+        }
+        assert_int_equal(mask[0], mask[1]);
+        assert_string_equal(lines[0], lines[1]);
+        hits_seen |= mask[0];
+    }
     assert_int_equal(hits_seen, (1u << nw) - 1); /* every rule fired somewhere */
     dn__lang_scratch_free(scs[0]);
     dn__lang_scratch_free(scs[1]);

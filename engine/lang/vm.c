@@ -121,7 +121,8 @@ struct dn__lang_scratch {
     uint64_t type_bits[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT];
     uint64_t run_mask[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1]; /* the last: no valid type */
     bool is_filter_role_free[DN__ENT_KIND_COUNT];
-    /* per kind and filter: the filter as a conjunction of tests (filter_lits), or count 0 */
+    /* per kind and filter: the filter as a conjunction or disjunction of tests (filter_lits), or
+     * count 0 */
     filter_lits *lits[DN__ENT_KIND_COUNT];
     /* per kind and type: the run_mask filters of that shape as flat tests, and the others */
     flat_lit *flat[DN__ENT_KIND_COUNT][DN_EV_TYPE_COUNT + 1];
@@ -1113,21 +1114,6 @@ static bool truthy(const dn__value *v)
             sp--;                                                                                  \
     } while (0)
 
-/* After an aggregate was pushed: when a CMPC that returns on false comes next (as most rules open:
- * `sum(...) >= x and ...`), it is done here, without a dispatch or the stack. */
-#define FUSED_CMPC()                                                                               \
-    do {                                                                                           \
-        const dn__insn *nx = &code[pc];                                                            \
-        if (nx->op == OP_CMPC && (nx->a & DN__RETF)) {                                             \
-            const dn__value *r = &p->consts[nx->b];                                                \
-            if (!cmp_values(nx->a & ~DN__RETF, sp - 1, r))                                         \
-                return false;                                                                      \
-            witness_add(sc, x, nx->c, sp - 1, r);                                                  \
-            sp--;                                                                                  \
-            pc++;                                                                                  \
-        }                                                                                          \
-    } while (0)
-
 /* Runs one program from instruction pc (0, or past tests that leave the stack empty); returns its
  * boolean result. */
 static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, const dn__program *p,
@@ -1157,7 +1143,17 @@ static inline __attribute__((always_inline)) bool run(dn__lang_scratch *sc, cons
             else
                 sp->v.i = av.is_double ? (int64_t)llround(av.d) : av.i;
             sp++;
-            FUSED_CMPC();
+            const dn__insn *nx = &code[pc];
+            if (nx->op == OP_CMPC && (nx->a & DN__RETF)) {
+                /* the CMPC that returns on false after an aggregate, as most rules open
+                 * (`sum(...) >= x and ...`): here, without a dispatch or the stack */
+                const dn__value *r = &p->consts[nx->b];
+                if (!cmp_values(nx->a & ~DN__RETF, sp - 1, r))
+                    return false;
+                witness_add(sc, x, nx->c, sp - 1, r);
+                sp--;
+                pc++;
+            }
             bool seen = false;
             for (uint32_t i = 0; i < sc->slots_read_n; i++)
                 seen |= sc->slots_read[i] == in->b;

@@ -4,8 +4,8 @@
  * A string set is an array of (dn__hash64, string) sorted by hash: membership is a binary search
  * on the hash and a byte comparison to confirm, so collisions cannot produce false hits. Small
  * sets of short strings (country, purpose and segment codes) compare each string packed into a
- * word with its length, which is exact as well. A
- * number set is a sorted array of doubles. Sets live in the rule set's arena and are immutable.
+ * word with its length, which is exact as well. A number set is a sorted array of doubles. Sets
+ * live in the rule set's arena and are immutable.
  *
  * List file format: one value a line; leading and trailing blanks trimmed; blank lines and lines
  * starting with `#` skipped; duplicates kept once.

@@ -156,9 +156,6 @@ static void drop_oldest(dn__state *st, dn__entity *e)
     st->stats.facts--;
 }
 
-/* Every window moves to now, the time of the fact observe() is about to insert: its
- * accumulators give back the facts that leave it. An empty window starts at the new fact
- * (nobody reads an empty window's tail_ts before that). */
 /* Window group g, which has facts at or before cut: they leave it. */
 static void advance_group(dn__state *st, dn__entity *e, dn__win *w, uint32_t g, int64_t cut,
                           int64_t now)
@@ -174,6 +171,9 @@ static void advance_group(dn__state *st, dn__entity *e, dn__win *w, uint32_t g, 
     w->tail_ts = tts;
 }
 
+/* Every window moves to now, the time of the fact observe() is about to insert: its
+ * accumulators give back the facts that leave it. An empty window starts at the new fact
+ * (nobody reads an empty window's tail_ts before that). */
 static void advance_accs(dn__state *st, dn__entity *e, int64_t now)
 {
     const dn__kind_layout *k = &st->kinds[e->kind];

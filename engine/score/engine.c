@@ -323,10 +323,12 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
  * would wait for memory; the engine walks each event's entities toward the cache before scoring
  * it, in the order the reorder buffer releases events (known exactly for a feed in time order;
  * how long an event waits in the buffer is not: a few pushes in a quiet minute, hundreds in a
- * busy one). At push, the table slots (prefetch_roles); when an event is released, the entity
- * headers of the event HEADER_LEAD places behind it and the fact lines of the one FACT_LEAD
+ * busy one). When an event is released, the table slots of the event SLOT_LEAD places behind
+ * it (prefetch_roles; at push instead for an event that enters the buffer nearer the front),
+ * the entity headers of the one HEADER_LEAD behind and the fact lines of the one FACT_LEAD
  * behind, each stage reading only what an earlier one brought in. Each event's lines are asked
- * for once, a few events before they are used. Hints only.
+ * for once, a few events before they are used: asked for at push, a slot had left the cache
+ * again by the time its event came out in one lookup in seven. Hints only.
  */
 static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
 {
@@ -349,18 +351,31 @@ static void prefetch_facts(dn_engine *e, const dn_event *ev, const dn__event_has
                 e->st, dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]), cp_h[r]);
 }
 
+static void prefetch_roles(dn_engine *e, const dn__event_hashes *hs)
+{
+    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        if (id_h[r])
+            dn__state_prefetch_slot(e->st,
+                                    dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
+}
+
 /* How far ahead of the event being scored each stage is prefetched, in events (an event takes
- * about 2 us): fact lines one event ahead, entity headers two events before that, so the
- * headers the fact stage reads have arrived. */
+ * about 2 us): fact lines one event ahead, entity headers two events before that and table
+ * slots five before those, so that what each stage reads has arrived. */
 #define FACT_LEAD   1
 #define HEADER_LEAD 3
+#define SLOT_LEAD   8
 
 static int release(dn_engine *e, bool drain)
 {
     int rc = 0;
     dn__reorder_item it;
     while (dn__reorder_pop(e->ro, drain, &it)) {
-        const dn__reorder_item *ahead = dn__reorder_peek(e->ro, FACT_LEAD);
+        const dn__reorder_item *ahead = dn__reorder_peek(e->ro, SLOT_LEAD);
+        if (ahead)
+            prefetch_roles(e, &ahead->hs);
+        ahead = dn__reorder_peek(e->ro, FACT_LEAD);
         if (ahead)
             prefetch_facts(e, ahead->ev, &ahead->hs);
         ahead = dn__reorder_peek(e->ro, HEADER_LEAD);
@@ -372,15 +387,6 @@ static int release(dn_engine *e, bool drain)
             rc = r;
     }
     return rc;
-}
-
-static void prefetch_roles(dn_engine *e, const dn__event_hashes *hs)
-{
-    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
-    for (int r = 0; r < DN__ROLE_COUNT; r++)
-        if (id_h[r])
-            dn__state_prefetch_slot(e->st,
-                                    dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
 }
 
 int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reason)
@@ -402,8 +408,8 @@ int dn_engine_submit(dn_engine *e, const dn_event *ev, const char **reject_reaso
     dn__reorder_verdict v;
     if ((rc = dn__reorder_push(e->ro, ev, amount_base, &hs, &v)) != 0)
         goto fail;
-    if (v == DN__REORDER_HELD)
-        prefetch_roles(e, &hs);
+    if (v == DN__REORDER_HELD && dn__reorder_held(e->ro) <= SLOT_LEAD + 1)
+        prefetch_roles(e, &hs); /* it will not pass SLOT_LEAD places behind a released event */
     e->stats.events_submitted++;
     if (v == DN__REORDER_LATE)
         e->stats.late_events++;

@@ -799,10 +799,12 @@ static int dsets_update(dn__state *st, dn__entity *e, int64_t now)
 void dn__state_prefetch_cps(const dn__entity *e, uint64_t cp_h)
 {
     if (e->cp_cap <= CP_LINEAR_MAX) {
-        /* the scan reads every entry */
-        const char *end = (const char *)(e->cps + e->cp_count);
-        for (const char *p = (const char *)e->cps; p < end; p += 64)
+        /* the scan reads every entry, and a counterparty not among them is appended */
+        uint32_t n = e->cp_count < e->cp_cap ? e->cp_count + 1 : e->cp_count;
+        const char *last = (const char *)(e->cps + n) - 1;
+        for (const char *p = (const char *)e->cps; p < last; p += 64)
             __builtin_prefetch(p);
+        __builtin_prefetch(last);
     } else if (cp_h) {
         __builtin_prefetch(&e->cps[cp_slot(cp_h, e->cp_cap)]);
     }

@@ -45,7 +45,7 @@ stages = [
     ('    reorder buffer (copy in)', 'dn__reorder_push'),
     ('    prefilter scan of text fields (memo)', 'dn__lang_event_begin_h'),
     ('    where-filters', 'dn__lang_filters'),
-    ('    entity lookup', 'dn__state_touch_h'),
+    ('    entity lookup', 'dn__state_touch_eh'),
     ('    state update (observe)', 'dn__state_observe'),
     ('    rules (VM, aggregates, hit records)', 'dn__lang_eval'),
 ]

@@ -250,7 +250,7 @@ static int score_role(dn_engine *e, const dn_event *ev, dn__role role, const dn_
     if (!dn__score_role_patch(ev, role, hs, &id, &id_h, fact))
         return 0;
     dn__entity *ent = NULL;
-    if ((rc = dn__state_touch_h(e->st, dn__role_kind(role), id, id_h, &ent)) != 0)
+    if ((rc = dn__state_touch_eh(e->st, dn__role_kind(role), id, hs->entity[role], &ent)) != 0)
         goto fail;
     fact->filter_bits = dn__lang_filters(e->sc, role); /* set anew for every role */
     dn__observation pre;
@@ -332,32 +332,25 @@ static int score_event(dn_engine *e, const dn_event *ev, int64_t amount_base,
  */
 static void prefetch_headers(dn_engine *e, const dn__event_hashes *hs)
 {
-    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
     for (int r = 0; r < DN__ROLE_COUNT; r++)
-        if (id_h[r])
-            dn__state_prefetch_entity(
-                e->st, dn__role_kind((dn__role)r),
-                dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
+        if (hs->entity[r])
+            dn__state_prefetch_entity(e->st, dn__role_kind((dn__role)r), hs->entity[r]);
 }
 
 static void prefetch_facts(dn_engine *e, const dn_event *ev, const dn__event_hashes *hs)
 {
-    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
-    uint64_t other = present(ev->src) ? id_h[0] : id_h[1];
-    const uint64_t cp_h[DN__ROLE_COUNT] = {id_h[1], id_h[0], other, other};
+    uint64_t other = present(ev->src) ? hs->src : hs->dst;
+    const uint64_t cp_h[DN__ROLE_COUNT] = {hs->dst, hs->src, other, other};
     for (int r = 0; r < DN__ROLE_COUNT; r++)
-        if (id_h[r])
-            dn__state_prefetch_facts(
-                e->st, dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]), cp_h[r]);
+        if (hs->entity[r])
+            dn__state_prefetch_facts(e->st, hs->entity[r], cp_h[r]);
 }
 
 static void prefetch_roles(dn_engine *e, const dn__event_hashes *hs)
 {
-    const uint64_t id_h[DN__ROLE_COUNT] = {hs->src, hs->dst, hs->device, hs->ip};
     for (int r = 0; r < DN__ROLE_COUNT; r++)
-        if (id_h[r])
-            dn__state_prefetch_slot(e->st,
-                                    dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]));
+        if (hs->entity[r])
+            dn__state_prefetch_slot(e->st, hs->entity[r]);
 }
 
 /* How far ahead of the event being scored each stage is prefetched, in events (an event takes

@@ -38,6 +38,11 @@ void dn__score_event_hashes_for(const dn_event *ev, bool has_channel, dn__event_
     out->device = hash_present(ev->device);
     out->ip = hash_present(ev->ip);
     out->channel = has_channel ? hash_present(ev->channel) : 0;
+    const dn_str ids[DN__ROLE_COUNT] = {ev->src, ev->dst, ev->device, ev->ip};
+    const uint64_t id_h[DN__ROLE_COUNT] = {out->src, out->dst, out->device, out->ip};
+    for (int r = 0; r < DN__ROLE_COUNT; r++)
+        out->entity[r] =
+            present(ids[r]) ? dn__state_entity_hash_of(dn__role_kind((dn__role)r), id_h[r]) : 0;
 }
 
 void dn__score_event_fact(const dn_event *ev, int64_t amount_base_minor, const dn__event_hashes *hs,

@@ -27,9 +27,12 @@
  */
 typedef struct dn__reorder dn__reorder;
 
-/* dn__hash64 of the strings facts carry, 0 when absent or empty (dn__score_event_hashes). */
+/* dn__hash64 of the strings facts carry, 0 when absent or empty (dn__score_event_hashes), and
+ * the state's hash of each role's entity (dn__state_entity_hash_of), 0 when the role is absent:
+ * the prefetch stages and the lookup all need it. */
 typedef struct dn__event_hashes {
     uint64_t src, dst, device, ip, channel;
+    uint64_t entity[DN__ROLE_COUNT];
 } dn__event_hashes;
 
 typedef enum dn__reorder_verdict {

@@ -636,11 +636,15 @@ int dn__state_touch(dn__state *st, dn__entity_kind kind, dn_str id, dn__entity *
 int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t id_h,
                       dn__entity **out)
 {
+    return dn__state_touch_eh(st, kind, id, dn__state_entity_hash_of(kind, id_h), out);
+}
+
+int dn__state_touch_eh(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t h, dn__entity **out)
+{
     int rc = DN_EINVAL;
     *out = NULL;
     if ((unsigned)kind >= DN__ENT_KIND_COUNT || id.len > UINT16_MAX || (id.len && !id.ptr))
         goto fail;
-    uint64_t h = dn__hash_combine((uint64_t)kind + 1, id_h); /* entity_hash(kind, id) */
     uint64_t mask = st->slot_count - 1;
     dn__entity *e = NULL;
     for (uint64_t i = h & mask; st->slots[i].e; i = (i + 1) & mask) {

@@ -160,6 +160,9 @@ int dn__state_touch(dn__state *st, dn__entity_kind kind, dn_str id, dn__entity *
 /* The same, with id_h = dn__hash64 of id's bytes already computed by the caller. */
 int dn__state_touch_h(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t id_h,
                       dn__entity **out);
+/* The same, with h = dn__state_entity_hash_of(kind, id_h) already computed by the caller. */
+int dn__state_touch_eh(dn__state *st, dn__entity_kind kind, dn_str id, uint64_t h,
+                       dn__entity **out);
 
 /*
  * Prefetch hints, with no effect on state. The engine knows each event before it scores it (the

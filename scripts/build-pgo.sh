@@ -3,7 +3,7 @@
 # build-pgo): an instrumented build replays a generated training feed (its own seed, not the
 # benchmarks') with the shipped packs and with the every-construct rule set, in msgpack and in
 # NDJSON, then the same tree is rebuilt from that profile. The engine is the same code; gcc lays
-# it out for the paths a replay takes and inlines across its files (some 15 % faster on
+# it out for the paths a replay takes and inlines across its files (some 5–15 % faster on
 # bench/bench_rules). Needs what the plain build needs; takes two builds and a few seconds of
 # training.
 # The build is for the machine that builds it: -march=native (set DRAGNET_MARCH to another
